@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Provisions and runs a single-node OpenSearch for tests, the demo and CI, the same way everywhere.
+# No Debian package provides OpenSearch, so we take the official integration-test distribution from
+# Maven Central (it has no security plugin: plain HTTP on 127.0.0.1, which is what a local stack wants).
+#
+#   scripts/opensearch.sh start    # download once (cached), start if not already answering, wait for green/yellow
+#   scripts/opensearch.sh stop
+#   scripts/opensearch.sh status   # exit 0 when it answers
+set -euo pipefail
+
+VERSION="${OPENSEARCH_VERSION:-2.19.4}"
+PORT="${OPENSEARCH_PORT:-9200}"
+HEAP="${OPENSEARCH_HEAP:-512m}"
+CACHE="${LOGFLOW_CACHE_DIR:-$HOME/.cache/logflow}"
+HOME_DIR="$CACHE/opensearch-$VERSION"
+DATA_DIR="$CACHE/opensearch-data-$PORT"
+URL="http://127.0.0.1:$PORT"
+RUN_AS="${OPENSEARCH_USER:-logflow}"
+
+say() { echo "opensearch: $*" >&2; }
+
+answers() { curl -fsS -m 2 "$URL/_cluster/health" >/dev/null 2>&1; }
+
+java_home() {
+  if [ -n "${OPENSEARCH_JAVA_HOME:-}" ]; then echo "$OPENSEARCH_JAVA_HOME"; return; fi
+  for d in /usr/lib/jvm/java-17-openjdk-amd64 /usr/lib/jvm/java-17-openjdk-arm64 /usr/lib/jvm/openjdk-17; do
+    [ -x "$d/bin/java" ] && { echo "$d"; return; }
+  done
+  dirname "$(dirname "$(readlink -f "$(command -v java)")")"
+}
+
+provision() {
+  [ -x "$HOME_DIR/bin/opensearch" ] && return
+  mkdir -p "$CACHE"
+  local zip="$HOME/.m2/repository/org/opensearch/distribution/integ-test-zip/opensearch/$VERSION/opensearch-$VERSION.zip"
+  if [ ! -f "$zip" ]; then
+    say "downloading OpenSearch $VERSION from Maven Central (once; cached in ~/.m2)"
+    mvn -q -B dependency:get -Dtransitive=false \
+      "-Dartifact=org.opensearch.distribution.integ-test-zip:opensearch:$VERSION:zip" >&2
+  fi
+  local tmp; tmp=$(mktemp -d "$CACHE/unpack.XXXXXX")
+  (cd "$tmp" && unzip -q "$zip")
+  mv "$tmp/opensearch-$VERSION" "$HOME_DIR"
+  rmdir "$tmp"
+}
+
+start() {
+  if answers; then say "already running at $URL"; return 0; fi
+  provision
+  mkdir -p "$DATA_DIR/data" "$DATA_DIR/logs"
+  local launcher=()
+  if [ "$(id -u)" = 0 ]; then
+    # OpenSearch refuses to run as root.
+    id "$RUN_AS" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$RUN_AS"
+    chown -R "$RUN_AS" "$HOME_DIR" "$DATA_DIR"
+    # The unpacked tree must be reachable by that user.
+    chmod o+x "$CACHE" "$(dirname "$CACHE")" "$HOME" 2>/dev/null || true
+    launcher=(setpriv --reuid="$RUN_AS" --regid="$(id -g "$RUN_AS")" --init-groups)
+  fi
+  say "starting OpenSearch $VERSION on $URL (heap $HEAP, data in $DATA_DIR)"
+  OPENSEARCH_JAVA_HOME="$(java_home)" OPENSEARCH_JAVA_OPTS="-Xms$HEAP -Xmx$HEAP" \
+    "${launcher[@]}" "$HOME_DIR/bin/opensearch" -d -p "$DATA_DIR/pid" \
+    -Ediscovery.type=single-node -Enetwork.host=127.0.0.1 -Ehttp.port="$PORT" \
+    -Epath.data="$DATA_DIR/data" -Epath.logs="$DATA_DIR/logs" \
+    -Ecluster.name=logflow-local -Ecluster.routing.allocation.disk.threshold_enabled=false \
+    -Eaction.auto_create_index=true </dev/null
+  for _ in $(seq 1 180); do
+    if curl -fsS -m 2 "$URL/_cluster/health?wait_for_status=yellow&timeout=1s" >/dev/null 2>&1; then
+      say "ready at $URL"; return 0
+    fi
+    sleep 1
+  done
+  say "did not answer within 180 s; see $DATA_DIR/logs"
+  tail -n 40 "$DATA_DIR/logs/"*.log >&2 2>/dev/null || true
+  return 1
+}
+
+stop() {
+  if [ -f "$DATA_DIR/pid" ]; then
+    kill "$(cat "$DATA_DIR/pid")" 2>/dev/null || true
+    for _ in $(seq 1 60); do answers || break; sleep 1; done
+    rm -f "$DATA_DIR/pid"
+  fi
+}
+
+case "${1:-start}" in
+  start) start ;;
+  stop) stop ;;
+  status) answers ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac

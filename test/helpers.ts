@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+// Each test owns its Redis keys (namespace), its database and its index names, and removes them.
+
+export const REDIS_URL = process.env.LOGFLOW_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const OPENSEARCH_URL = process.env.LOGFLOW_TEST_OPENSEARCH_URL ?? 'http://127.0.0.1:9200';
+const PG_ADMIN_URL = process.env.LOGFLOW_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** A name nobody else uses: lowercase, safe for Redis keys, databases and index names. */
+export function uniqueName(prefix = 't'): string {
+  return `${prefix}${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
+}
+
+/** A fresh, empty database; drop() removes it even when connections are still open. */
+export async function createTestDatabase(): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
+  const name = uniqueName('logflow_test_');
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    name,
+    drop: async () => {
+      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+/** Deletes a namespace's indices and index template from OpenSearch. */
+export async function dropOpenSearchNamespace(namespace: string): Promise<void> {
+  await fetch(`${OPENSEARCH_URL}/${namespace}-logs-*?expand_wildcards=all`, { method: 'DELETE' });
+  await fetch(`${OPENSEARCH_URL}/_index_template/${namespace}-logs`, { method: 'DELETE' });
+}
+
+/** Polls until check() returns a value that is not undefined, or fails after timeoutMs with the last value. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 60_000, what = 'condition'): Promise<T> {
+  const start = Date.now();
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
