@@ -1,0 +1,97 @@
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT, runCommand } from './run.ts';
+
+// Each subcommand is declared here (flags and help) and implemented in commands/<name>.ts, loaded only
+// when it runs: `logflow ship` never loads the Redis, PostgreSQL or OpenSearch clients.
+
+const program = new Command('logflow')
+  .description('Ship, ingest, index and search logs.')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .exitOverride();
+
+program
+  .command('server')
+  .description('run the ingest (POST /logs) and query (GET /search) server')
+  .option('--host <host>', 'address to listen on (env LOGFLOW_HOST, default 127.0.0.1)')
+  .option('--port <port>', 'port to listen on (env LOGFLOW_PORT, default 8080)')
+  .action((o) => runCommand(async () => (await import('./commands/server.ts')).server(o)));
+
+program
+  .command('worker')
+  .description('run the indexer: one consumer group per sink writing to OpenSearch, PostgreSQL and daily files')
+  .option('--sinks <list>', 'comma list of opensearch, postgres, file (env LOGFLOW_SINKS)')
+  .option('--consumer <name>', 'consumer name, stable across restarts (default hostname-pid)')
+  .action((o) => runCommand(async () => (await import('./commands/worker.ts')).worker(o)));
+
+program
+  .command('up')
+  .description('migrate, then run the server and the worker in one process (a laptop, a single box)')
+  .option('--host <host>', 'address to listen on')
+  .option('--port <port>', 'port to listen on')
+  .option('--sinks <list>', 'comma list of opensearch, postgres, file')
+  .action((o) => runCommand(async () => (await import('./commands/up.ts')).up(o)));
+
+program
+  .command('migrate')
+  .description('create the database, tables, OpenSearch template and consumer groups (idempotent)')
+  .action(() => runCommand(async () => (await import('./commands/migrate.ts')).migrateCommand()));
+
+const projects = program.command('projects').description('manage projects and their API keys');
+projects
+  .command('create <name>')
+  .description('create a project and print its API key (shown once, stored hashed)')
+  .option('--json', 'print {"id","name","api_key"} as JSON')
+  .action((name, o) => runCommand(async () => (await import('./commands/projects.ts')).create(name, o)));
+projects
+  .command('list')
+  .description('list projects')
+  .option('--json', 'print JSON')
+  .action((o) => runCommand(async () => (await import('./commands/projects.ts')).list(o)));
+projects
+  .command('disable <name>')
+  .description('reject the project’s key from now on (within a few seconds)')
+  .action((name) => runCommand(async () => (await import('./commands/projects.ts')).setActive(name, false)));
+projects
+  .command('enable <name>')
+  .description('accept the project’s key again')
+  .action((name) => runCommand(async () => (await import('./commands/projects.ts')).setActive(name, true)));
+
+program
+  .command('ship')
+  .description('read log lines from stdin, batch them and send them to the server')
+  .requiredOption('--service <name>', 'service the lines belong to')
+  .option('--url <url>', 'server URL (env LOGFLOW_URL, default http://127.0.0.1:8080)')
+  .option('--api-key <key>', 'project API key (env LOGFLOW_API_KEY)')
+  .addOption(new Option('--format <format>', 'how lines are parsed').choices(['auto', 'json', 'logfmt', 'text']).default('auto'))
+  .option('--env <env>', 'env field for every event')
+  .option('--host <host>', 'host field for every event (default: this machine’s hostname)')
+  .option('--field <key=value>', 'extra metadata field, repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('--batch-size <n>', 'events per request', '500')
+  .option('--flush-interval <duration>', 'send a partial batch after this long', '1s')
+  .option('--drain-timeout <duration>', 'on EOF or SIGTERM, how long to keep retrying before giving up', '30s')
+  .option('--quiet', 'no summary on stderr')
+  .action((o) => runCommand(async () => (await import('./commands/ship.ts')).ship(o)));
+
+program
+  .command('search')
+  .description('search logs of the project the API key belongs to, newest first')
+  .argument('[text...]', 'words that must all appear in the message')
+  .option('--service <name>', 'only this service')
+  .option('--level <levels>', 'only these levels, e.g. ERROR or WARN,ERROR')
+  .option('--since <duration>', 'only the last 15m, 1h, 7d ...')
+  .option('--from <time>', 'from this ISO 8601 time (or duration ago)')
+  .option('--to <time>', 'up to this ISO 8601 time (or duration ago)')
+  .option('--limit <n>', 'at most this many events (pages through the server for you)', '100')
+  .addOption(new Option('--output <format>', 'output').choices(['pretty', 'json', 'ndjson']).default('pretty'))
+  .option('--url <url>', 'server URL (env LOGFLOW_URL)')
+  .option('--api-key <key>', 'project API key (env LOGFLOW_API_KEY)')
+  .action((text, o) => runCommand(async () => (await import('./commands/search.ts')).search(text, o)));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // Commander already printed the usage error; help and version are not failures.
+  if (err instanceof CommanderError) process.exitCode = err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+  else throw err;
+}

@@ -1,0 +1,237 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { LEVELS } from '../../shared/levels.ts';
+import { parseLine, type LineFormat, type ParsedLine } from './parse.ts';
+
+// The fixtures are read-only sample files kept beside the test, not state the test sets up, so this
+// stays a unit test.
+function parseFixture(name: string): ParsedLine[] {
+  const text = readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+  return text.split('\n').filter((line) => line !== '').map((line) => parseLine(line));
+}
+const levelsOf = (lines: ParsedLine[]) => lines.map((l) => l.level);
+
+describe('when the line is pino JSON', () => {
+  const lines = parseFixture('pino.ndjson');
+
+  it('does map numeric levels and epoch-ms times, and lifts host, request id, trace id and name', () => {
+    expect(levelsOf(lines)).toEqual(['INFO', 'INFO', 'INFO', 'ERROR', 'DEBUG', 'WARN', 'ERROR', 'DEBUG']);
+    expect(lines[0]).toEqual({ timestamp: '2026-11-01T10:00:00.000Z', level: 'INFO', message: 'Server listening at http://0.0.0.0:3000', host: 'web-1', metadata: { pid: 4821 } });
+    expect(lines[1]).toMatchObject({ timestamp: '2026-11-01T10:00:01.234Z', request_id: 'req-1', metadata: { req: { method: 'GET', url: '/health' } } });
+    expect(lines[3]).toMatchObject({ service: 'billing', trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', metadata: { span_id: '00f067aa0ba902b7', err: { code: 'ECONNREFUSED' } } });
+  });
+
+  it('does keep the whole line as message when there is no msg', () => {
+    expect(lines[4]!.message).toBe('{"level":20,"time":1793527203000,"pid":4821,"hostname":"web-1","cache":"miss","key":"user:42"}');
+    expect(lines[4]!.metadata).toEqual({ pid: 4821, cache: 'miss', key: 'user:42' });
+  });
+});
+
+describe('when the line is bunyan JSON', () => {
+  const lines = parseFixture('bunyan.ndjson');
+
+  it('does take name as service, ISO time, req_id, and keeps pid and v as data', () => {
+    expect(levelsOf(lines)).toEqual(['INFO', 'INFO', 'WARN', 'ERROR', 'DEBUG', 'ERROR']);
+    expect(lines[1]).toEqual({
+      timestamp: '2026-11-01T10:00:01.250Z', level: 'INFO', message: 'handled request', service: 'myapp', host: 'api-7c9f',
+      request_id: '0c3a6b4e-1f2d-4c8e-9a0b-5d6e7f8a9b0c', metadata: { pid: 40161, route: '/users/:id', v: 0 },
+    });
+    expect(lines[3]!.metadata).toMatchObject({ err: { message: 'boom', name: 'Error' } });
+  });
+});
+
+describe('when the line is winston JSON', () => {
+  const lines = parseFixture('winston.ndjson');
+
+  it('does read string levels, including winston-only names and colorized ones', () => {
+    expect(levelsOf(lines)).toEqual(['INFO', 'INFO', 'WARN', 'ERROR', 'DEBUG', 'DEBUG', 'ERROR']);
+    expect(lines[6]).toEqual({ timestamp: '2026-11-01T10:00:06.000Z', level: 'ERROR', message: 'colorized by format.colorize()' });
+  });
+
+  it('does take message, timestamp and defaultMeta service, and keeps the stack as data', () => {
+    expect(lines[3]).toEqual({
+      timestamp: '2026-11-01T10:00:03.000Z', level: 'ERROR', message: 'Payment failed: card declined', service: 'checkout',
+      metadata: { orderId: 'ord_1029', stack: 'Error: Payment failed: card declined\n    at charge (/app/src/pay.js:41:11)' },
+    });
+  });
+});
+
+describe('when the line is structlog JSON', () => {
+  const lines = parseFixture('structlog.ndjson');
+
+  it('does take event as message and microsecond ISO times to milliseconds', () => {
+    expect(levelsOf(lines)).toEqual(['INFO', 'WARN', 'ERROR', 'DEBUG', 'ERROR']);
+    expect(lines[0]).toEqual({ timestamp: '2026-11-01T10:00:00.123Z', level: 'INFO', message: 'user logged in', metadata: { user_id: 42, logger: 'app.auth' } });
+    expect(lines[2]).toMatchObject({ request_id: 'f1e2d3c4', metadata: { order_id: 'ord_77' } });
+    expect(lines[3]).toEqual({ timestamp: '2026-11-01T10:00:03.000Z', level: 'DEBUG', message: 'worker started', env: 'production' });
+  });
+});
+
+describe('when the line is logfmt', () => {
+  const lines = parseFixture('logfmt.log');
+
+  it('does read slog, logrus, go-kit and Heroku router lines', () => {
+    expect(levelsOf(lines)).toEqual(['INFO', 'ERROR', 'WARN', 'WARN', 'DEBUG', 'INFO', 'ERROR', 'INFO']);
+    expect(lines.map((l) => l.timestamp)).toEqual([
+      '2026-11-01T10:00:00.000Z', '2026-11-01T10:00:00.123Z', '2026-11-01T10:00:02.000Z', '2026-11-01T10:00:03.000Z',
+      '2026-11-01T10:00:04.123Z', undefined, undefined, '2026-11-01T10:00:07.000Z',
+    ]);
+  });
+
+  it('does unquote values, lift known keys and keep the rest as strings, with flags as true', () => {
+    expect(lines[1]).toEqual({
+      timestamp: '2026-11-01T10:00:00.123Z', level: 'ERROR', message: 'payment failed', trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+      metadata: { user: '42', err: 'card declined' },
+    });
+    expect(lines[0]).toMatchObject({ env: 'staging', metadata: { addr: ':8080' } });
+    expect(lines[4]!.metadata).toEqual({ caller: 'main.go:42', transport: 'HTTP', addr: ':8081', dry_run: true });
+    expect(lines[7]!.message).toBe('query "users" done');
+  });
+
+  it('does not take Heroku\'s service=15ms for a service name', () => {
+    expect(lines[5]).toMatchObject({ request_id: '8601b555-6a11-4c2d-8a0e-3c1b2f6d7e8a', host: 'myapp.herokuapp.com', metadata: { service: '15ms', status: '200' } });
+    expect(lines[5]!.service).toBeUndefined();
+  });
+});
+
+describe('when the line is an nginx access line', () => {
+  const lines = parseFixture('nginx-access.log');
+
+  it('does take the level from the status and the time from the brackets', () => {
+    expect(levelsOf(lines)).toEqual(['INFO', 'WARN', 'WARN', 'ERROR', 'INFO', 'WARN']);
+    expect(lines.map((l) => l.timestamp)).toEqual([
+      '2026-11-25T13:00:00.000Z', '2026-11-25T13:00:01.000Z', '2026-11-25T13:00:02.000Z', '2026-11-25T13:00:03.000Z', '2026-11-25T13:00:04.000Z', '2026-11-25T13:00:05.000Z',
+    ]);
+    expect(lines[0]!.message).toBe('127.0.0.1 - - [25/Nov/2026:13:00:00 +0000] "GET / HTTP/1.1" 200 612 "-" "curl/8.5.0"');
+  });
+});
+
+describe('when the line is plain text', () => {
+  const lines = parseFixture('plain.log');
+
+  it('does find the first level word and a leading time, and keeps the whole line as message', () => {
+    expect(levelsOf(lines)).toEqual(['ERROR', 'WARN', 'ERROR', 'INFO', 'WARN', 'ERROR', 'INFO', 'INFO', 'INFO', 'INFO']);
+    expect(lines.map((l) => l.timestamp)).toEqual([
+      '2026-11-01T10:00:00.123Z', '2026-11-01T10:00:01.456Z', '2026-11-01T10:00:02.000Z', '2026-11-01T10:00:03.000Z',
+      undefined, undefined, '2026-11-01T10:00:05.000Z', undefined, undefined, undefined,
+    ]);
+    expect(lines[0]).toEqual({ timestamp: '2026-11-01T10:00:00.123Z', level: 'ERROR', message: '2026-11-01 10:00:00,123 ERROR [app.db] connection refused, retrying in 5s' });
+  });
+
+  it('does match level words whole, in brackets, angles, after level= and before a colon', () => {
+    expect(parseLine('<ERROR> disk full').level).toBe('ERROR');
+    expect(parseLine('[warn] slow').level).toBe('WARN');
+    expect(parseLine('request done level=error status=500').level).toBe('ERROR');
+    expect(parseLine('CRITICAL: out of memory').level).toBe('ERROR');
+    expect(parseLine('DEBUGGING the errors, ERROR_CODE=5').level).toBe('INFO');
+    expect(parseLine('\u001b[31mERROR\u001b[0m boom').level).toBe('ERROR');
+    expect(parseLine(`${'x'.repeat(120)} ERROR`).level).toBe('INFO');
+  });
+
+  it('does leave a plain key=value line without a level, message or time key as text', () => {
+    expect(parseLine('user=bob logged in')).toEqual({ level: 'INFO', message: 'user=bob logged in' });
+  });
+});
+
+describe('when the JSON uses ECS or GCP field names', () => {
+  it('does read dotted ECS keys', () => {
+    const line = '{"@timestamp":"2026-11-01T10:00:00.000Z","log.level":"warn","message":"disk 91%","service.name":"api","trace.id":"abc123","ecs.version":"8.10.0"}';
+    expect(parseLine(line)).toEqual({ timestamp: '2026-11-01T10:00:00.000Z', level: 'WARN', message: 'disk 91%', service: 'api', trace_id: 'abc123', metadata: { 'ecs.version': '8.10.0' } });
+  });
+
+  it('does read nested ECS objects and leaves them in metadata', () => {
+    const parsed = parseLine('{"log":{"level":"error","logger":"db"},"message":"x","service":{"name":"api"},"trace":{"id":"t1"}}');
+    expect(parsed).toMatchObject({ level: 'ERROR', service: 'api', trace_id: 't1', metadata: { log: { logger: 'db' } } });
+  });
+
+  it('does read GCP severity and python levelname', () => {
+    expect(parseLine('{"severity":"CRITICAL","message":"x"}').level).toBe('ERROR');
+    expect(parseLine('{"levelname":"WARNING","message":"x","name":"app.db"}')).toMatchObject({ level: 'WARN', service: 'app.db' });
+  });
+});
+
+describe('when a JSON time is a number', () => {
+  it('does tell epoch seconds, milliseconds, microseconds and nanoseconds apart', () => {
+    for (const time of ['1793527200.123', '1793527200123', '1793527200123000', '1793527200123000000']) {
+      expect(parseLine(`{"ts":${time},"msg":"x"}`).timestamp).toBe('2026-11-01T10:00:00.123Z');
+    }
+    expect(parseLine('ts=1793527200 level=info msg=x').timestamp).toBe('2026-11-01T10:00:00.000Z');
+  });
+
+  it('does keep an uptime counter as data rather than a 1970 time', () => {
+    expect(parseLine('{"time":12.5,"msg":"x"}')).toEqual({ level: 'INFO', message: 'x', metadata: { time: 12.5 } });
+  });
+});
+
+describe('when a known field cannot be used as is', () => {
+  it('does keep strings over 256 characters in metadata', () => {
+    const long = 'h'.repeat(257);
+    const parsed = parseLine(JSON.stringify({ msg: 'x', host: long, trace_id: 't' }));
+    expect(parsed.host).toBeUndefined();
+    expect(parsed.metadata).toEqual({ host: long });
+  });
+
+  it('does keep non-string hosts and unknown levels in metadata, with level INFO', () => {
+    expect(parseLine('{"level":"chatty","host":{"name":"h"},"msg":"x"}')).toEqual({ level: 'INFO', message: 'x', metadata: { level: 'chatty', host: { name: 'h' } } });
+  });
+});
+
+describe('when a format is forced', () => {
+  it('does fall back to text when the line is not that format', () => {
+    expect(parseLine('ERROR plain words', 'json')).toEqual({ level: 'ERROR', message: 'ERROR plain words' });
+    expect(parseLine('ERROR plain words', 'logfmt')).toEqual({ level: 'ERROR', message: 'ERROR plain words' });
+    expect(parseLine('{"level":"error","msg":"x"}', 'text')).toEqual({ level: 'ERROR', message: '{"level":"error","msg":"x"}' });
+  });
+
+  it('does read logfmt without a level key when told to', () => {
+    expect(parseLine('user=bob action=login', 'logfmt')).toEqual({ level: 'INFO', message: 'user=bob action=login', metadata: { user: 'bob', action: 'login' } });
+  });
+});
+
+describe('when the line is garbage', () => {
+  const formats: LineFormat[] = ['auto', 'json', 'logfmt', 'text'];
+  const awkward = [
+    '', ' ', '{', '}', '{}', '[]', '[1,2]', 'null', '{"level":{}}', '{"level":null,"msg":null}', '{"time":1e400,"msg":"x"}',
+    '{"time":-1e308}', '{"level":1e308}', '{"ts":"99999999999999999999"}', '{"time":"2026-13-45T99:99:99Z"}',
+    'a="unterminated', 'a=\\', '=', '==', 'level=', 'msg="x\\"', '"quoted"=1 level=info', '2026-11-01T', '[25/Nov/2026:',
+    '1.2.3.4 - - [25/Xyz/2026:13:00:00 +0000] "GET /" 999 0', '\u0000\u0001\uffff\ud800', 'E1101', '{"msg":"x"', '\ufeff{"msg":"bom"}',
+  ];
+
+  it('does not throw, and keeps every line with a level and a string message', () => {
+    let seed = 42;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const alphabet = '{}[]":=,\\ \tlevelmsgtime0123456789-TZ.\u001b\u00e9\ud83d\ude00';
+    const lines = [...awkward];
+    for (let n = 0; n < 2000; n++) {
+      const length = Math.floor(random() * 80);
+      let line = '';
+      for (let i = 0; i < length; i++) line += n % 2 ? String.fromCharCode(Math.floor(random() * 0x10000)) : alphabet[Math.floor(random() * alphabet.length)];
+      lines.push(line);
+    }
+    for (const line of lines) {
+      for (const format of formats) {
+        const parsed = parseLine(line, format);
+        expect(LEVELS).toContain(parsed.level);
+        expect(typeof parsed.message).toBe('string');
+        if (parsed.timestamp !== undefined) expect(new Date(parsed.timestamp).toISOString()).toBe(parsed.timestamp);
+      }
+    }
+  });
+
+  it('does keep the line itself as message for an object without a message', () => {
+    expect(parseLine('{}')).toEqual({ level: 'INFO', message: '{}' });
+    expect(parseLine('{"level":{}}')).toEqual({ level: 'INFO', message: '{"level":{}}', metadata: { level: {} } });
+  });
+});
+
+describe('when a line has a __proto__ key', () => {
+  it('does keep it as plain data and change no prototype', () => {
+    for (const line of ['{"__proto__":{"polluted":"yes"},"msg":"x"}', 'level=info msg=x __proto__=yes', 'level=info __proto__ msg=x']) {
+      const parsed = parseLine(line);
+      expect(Object.getPrototypeOf(parsed.metadata)).toBe(Object.prototype);
+      expect(Object.keys(parsed.metadata!)).toEqual(['__proto__']);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      expect((parsed.metadata as Record<string, unknown>).polluted).toBeUndefined();
+    }
+  });
+});

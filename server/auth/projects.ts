@@ -1,0 +1,110 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import { LogFlowError } from '../../shared/errors.ts';
+import { pgError } from '../db.ts';
+
+export interface Project {
+  id: number;
+  name: string;
+  is_active: boolean;
+  created_at: string;
+  /** The key's first characters, so a person can tell keys apart; the key itself is never stored. */
+  key_prefix: string;
+}
+
+export async function migrateProjects(pool: pg.Pool): Promise<void> {
+  await pool.query(`
+    CREATE TABLE IF NOT EXISTS projects (
+      id bigserial PRIMARY KEY,
+      name text NOT NULL UNIQUE,
+      api_key_hash text NOT NULL UNIQUE,
+      key_prefix text NOT NULL DEFAULT '',
+      is_active boolean NOT NULL DEFAULT true,
+      created_at timestamptz NOT NULL DEFAULT now()
+    )`);
+}
+
+// Keys are 32 random bytes, so a plain SHA-256 is enough to store them: there is nothing to guess
+// that a slow hash would protect.
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+export function newApiKey(): string {
+  return `lf_${randomBytes(32).toString('base64url')}`;
+}
+
+const PROJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+/** Projects and their API keys, in PostgreSQL, with a short cache in front of key checks. */
+export class ProjectStore {
+  private readonly cache = new Map<string, { project: Project | null; until: number }>();
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly cacheMs = 10_000,
+  ) {}
+
+  /** Creates a project; the key is returned here once and only its hash is kept. */
+  async create(name: string): Promise<{ project: Project; apiKey: string }> {
+    if (!PROJECT_NAME.test(name)) {
+      throw new LogFlowError('USAGE', `project name "${name}" must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit`);
+    }
+    const apiKey = newApiKey();
+    try {
+      const { rows } = await this.pool.query(
+        `INSERT INTO projects (name, api_key_hash, key_prefix) VALUES ($1, $2, $3)
+         RETURNING id, name, is_active, created_at, key_prefix`,
+        [name, hashKey(apiKey), apiKey.slice(0, 8)],
+      );
+      return { project: toProject(rows[0]), apiKey };
+    } catch (err) {
+      if ((err as { code?: string }).code === '23505') throw new LogFlowError('USAGE', `a project named "${name}" already exists`);
+      throw pgError(err, 'creating a project');
+    }
+  }
+
+  async list(): Promise<Project[]> {
+    const { rows } = await this.pool.query('SELECT id, name, is_active, created_at, key_prefix FROM projects ORDER BY id');
+    return rows.map(toProject);
+  }
+
+  async setActive(name: string, active: boolean): Promise<Project> {
+    const { rows } = await this.pool.query('UPDATE projects SET is_active = $2 WHERE name = $1 RETURNING id, name, is_active, created_at, key_prefix', [name, active]);
+    if (!rows[0]) throw new LogFlowError('USAGE', `no project named "${name}"`);
+    this.cache.clear();
+    return toProject(rows[0]);
+  }
+
+  /**
+   * The active project a key belongs to, or null. Answers are cached for a few seconds so a busy
+   * ingest path costs PostgreSQL almost nothing; deactivating a project takes effect within that time.
+   * Throws a transient error when PostgreSQL cannot be asked.
+   */
+  async authenticate(key: string): Promise<Project | null> {
+    const hash = hashKey(key);
+    const now = Date.now();
+    const hit = this.cache.get(hash);
+    if (hit && hit.until > now) return hit.project;
+    let project: Project | null;
+    try {
+      const { rows } = await this.pool.query('SELECT id, name, is_active, created_at, key_prefix FROM projects WHERE api_key_hash = $1', [hash]);
+      project = rows[0] && rows[0].is_active ? toProject(rows[0]) : null;
+    } catch (err) {
+      throw pgError(err, 'checking an API key');
+    }
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(hash, { project, until: now + this.cacheMs });
+    return project;
+  }
+}
+
+function toProject(row: Record<string, unknown>): Project {
+  return {
+    id: Number(row.id),
+    name: String(row.name),
+    is_active: Boolean(row.is_active),
+    created_at: new Date(row.created_at as string).toISOString(),
+    key_prefix: String(row.key_prefix ?? ''),
+  };
+}

@@ -1,0 +1,57 @@
+import type { AddressInfo } from 'node:net';
+import type { Settings } from '../shared/config.ts';
+import { errorMessage } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
+import { ProjectStore } from './auth/projects.ts';
+import { openPool } from './db.ts';
+import { HttpApp } from './http/app.ts';
+import { connectFailFast, connectOrIgnore } from './queue/redis.ts';
+import { EventStream } from './queue/stream.ts';
+import { createSearchBackend } from './stores/registry.ts';
+
+export interface RunningServer {
+  address: AddressInfo;
+  close(): Promise<void>;
+}
+
+/** The ingest and query server with its connections; close() ends them all, once. */
+export async function startServer(settings: Settings, log: Logger): Promise<RunningServer> {
+  const pool = openPool(settings.DATABASE_URL, 10);
+  const redis = connectFailFast(settings.REDIS_URL);
+  await connectOrIgnore(redis);
+  const search = await createSearchBackend(settings, pool);
+  const stream = new EventStream(redis, settings.LOGFLOW_NAMESPACE);
+  const app = new HttpApp({
+    projects: new ProjectStore(pool),
+    stream,
+    search,
+    log,
+    maxBodyBytes: settings.LOGFLOW_MAX_BODY_BYTES,
+    maxBacklog: settings.LOGFLOW_MAX_BACKLOG,
+    health: async () => ({
+      redis: await redis.ping().then(() => null, errorMessage),
+      postgres: await pool.query('SELECT 1').then(() => null, errorMessage),
+      ...(settings.OPENSEARCH_URL ? { opensearch: await fetch(`${settings.OPENSEARCH_URL}/_cluster/health`, { signal: AbortSignal.timeout(2000) }).then((r) => (r.ok ? null : `HTTP ${r.status}`), errorMessage) } : {}),
+    }),
+  });
+  let address: AddressInfo;
+  try {
+    address = await app.listen(settings.LOGFLOW_PORT, settings.LOGFLOW_HOST);
+  } catch (err) {
+    redis.disconnect();
+    await pool.end();
+    throw err;
+  }
+  log.info({ url: `http://${address.address}:${address.port}`, search: settings.OPENSEARCH_URL ? 'opensearch' : 'postgres' }, 'server listening');
+  let closing: Promise<void> | undefined;
+  return {
+    address,
+    close: () =>
+      (closing ??= (async () => {
+        await app.close().catch(() => {});
+        await search.close().catch(() => {});
+        redis.disconnect();
+        await pool.end().catch(() => {});
+      })()),
+  };
+}

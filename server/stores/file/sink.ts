@@ -1,0 +1,53 @@
+import { mkdir, open } from 'node:fs/promises';
+import path from 'node:path';
+import type { LogEvent } from '../../../shared/event.ts';
+import { LogFlowError } from '../../../shared/errors.ts';
+import type { Sink, WriteResult } from '../types.ts';
+
+/** `<dir>/<project_id>/<YYYY-MM-DD>.log`, by the event's own UTC date, so a day's file holds that day. */
+export function filePathFor(dir: string, event: Pick<LogEvent, 'project_id' | 'timestamp'>): string {
+  return path.join(dir, String(event.project_id), `${event.timestamp.slice(0, 10)}.log`);
+}
+
+/**
+ * The archive store: NDJSON appended to daily files, one per project. A batch is on disk (fsync) before
+ * write() returns, so the worker's acknowledgement never runs ahead of the data. It is an append-only
+ * archive: after a worker crash between the append and the acknowledgement, the retried batch is
+ * appended again, so a line can appear twice here (never in the searchable stores).
+ */
+export function createFileSink({ dir }: { dir: string }): Sink {
+  return {
+    name: 'file',
+    async prepare() {
+      await mkdir(dir, { recursive: true });
+    },
+    async write(events: LogEvent[]): Promise<WriteResult[]> {
+      const byFile = new Map<string, string[]>();
+      for (const e of events) {
+        const file = filePathFor(dir, e);
+        let lines = byFile.get(file);
+        if (!lines) byFile.set(file, (lines = []));
+        lines.push(JSON.stringify(e));
+      }
+      for (const [file, lines] of byFile) await appendDurably(file, lines.join('\n') + '\n');
+      return events.map(() => ({ status: 'ok' }));
+    },
+    async close() {},
+  };
+}
+
+async function appendDurably(file: string, text: string): Promise<void> {
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    const handle = await open(file, 'a');
+    try {
+      await handle.writeFile(text);
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    // A full disk or a permission a person can fix: keep the events in the stream and try again.
+    throw new LogFlowError('STORE_UNAVAILABLE', `cannot append to ${file}: ${(err as Error).message}`, { transient: true, cause: err });
+  }
+}
