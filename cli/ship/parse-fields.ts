@@ -2,7 +2,7 @@
 // carry the level, message, time and ids, and how their values become ours. JSON and logfmt share it
 // so that `trace_id` means the same thing whichever way a service writes its logs.
 import { levelFromNumber, normalizeLevel, type Level } from '../../shared/levels.ts';
-import { parseIsoTime } from '../../shared/duration.ts';
+import { toIsoTime } from './parse-time.ts';
 
 export type LineFormat = 'auto' | 'json' | 'logfmt' | 'text';
 
@@ -23,10 +23,6 @@ export type LogRecord = Record<string, unknown>;
 
 /** The server refuses service, host, env and ids longer than this (shared/event.ts). */
 const MAX_SHORT = 256;
-/** The range of a JavaScript Date. */
-const MAX_TIME_MS = 8.64e15;
-/** A numeric time earlier than 2000-01-01 is an uptime counter, not a wall-clock time. */
-const MIN_EPOCH_MS = 946_684_800_000;
 
 interface Alias {
   key: string;
@@ -156,25 +152,4 @@ function toService(value: unknown): string | undefined {
   if (text === undefined) return undefined;
   const first = text.charCodeAt(0);
   return first >= 48 && first <= 57 && DURATION.test(text) ? undefined : text;
-}
-
-const EPOCH = /^\d{9,19}(?:\.\d+)?$/;
-
-/** An ISO 8601 string, or epoch seconds / ms / µs / ns as a number or digits, as ISO 8601 UTC. */
-export function toIsoTime(value: unknown): string | undefined {
-  let ms: number | undefined;
-  if (typeof value === 'number') ms = fromEpoch(value);
-  else if (typeof value === 'string' && value.length >= 9 && value.length <= 40) {
-    ms = parseIsoTime(value);
-    if (ms === undefined && EPOCH.test(value)) ms = fromEpoch(Number(value));
-  }
-  if (ms === undefined || !(Math.abs(ms) <= MAX_TIME_MS)) return undefined;
-  return new Date(ms).toISOString();
-}
-
-/** The unit is told by size: epoch seconds are ~1.7e9 today, ms ~1.7e12, µs ~1.7e15, ns ~1.7e18. */
-function fromEpoch(n: number): number | undefined {
-  if (!Number.isFinite(n)) return undefined;
-  const ms = n > 1e17 ? n / 1e6 : n > 1e14 ? n / 1e3 : n > 1e11 ? n : n * 1000;
-  return ms >= MIN_EPOCH_MS ? ms : undefined;
 }

@@ -1,7 +1,7 @@
 // A plain text line: the message is the whole line, as people search for what they saw in the file;
 // only the level and a leading time are read out of it.
 import { normalizeLevel, type Level } from '../../shared/levels.ts';
-import { parseIsoTime } from '../../shared/duration.ts';
+import { formatIso, isoToMs } from './parse-time.ts';
 import type { ParsedLine } from './parse-fields.ts';
 
 /** How far into a line the level word is looked for: past it, a word is more likely prose than a level. */
@@ -61,8 +61,8 @@ function leadingTime(line: string): string | undefined {
   if (!isDigit(line.charCodeAt(start)) || !isDateSeparator(line.charCodeAt(start + 4))) return undefined;
   const m = LEADING_TIME.exec(line);
   if (m === null) return undefined;
-  const ms = parseIsoTime(`${m[1]}-${m[2]}-${m[3]}T${m[4]}${m[5] === undefined ? '' : `.${m[5]}`}${m[6] ?? ''}`);
-  return ms === undefined ? undefined : new Date(ms).toISOString();
+  const ms = isoToMs(`${m[1]}-${m[2]}-${m[3]}T${m[4]}${m[5] === undefined ? '' : `.${m[5]}`}${m[6] ?? ''}`);
+  return ms === undefined ? undefined : formatIso(ms);
 }
 
 /** The level is the status: 5xx is an error, 4xx a warning. */
@@ -77,8 +77,9 @@ function parseAccessLine(line: string): ParsedLine | undefined {
   const status = Number(m[6]);
   const out: ParsedLine = { level: status >= 500 ? 'ERROR' : status >= 400 ? 'WARN' : 'INFO', message: line };
   const month = MONTHS[m[2]!];
-  const ms = month === undefined ? undefined : parseIsoTime(`${m[3]}-${month}-${m[1]}T${m[4]}${m[5]}`);
-  if (ms !== undefined) out.timestamp = new Date(ms).toISOString();
+  const ms = month === undefined ? undefined : isoToMs(`${m[3]}-${month}-${m[1]}T${m[4]}${m[5]}`);
+  const timestamp = ms === undefined ? undefined : formatIso(ms);
+  if (timestamp !== undefined) out.timestamp = timestamp;
   return out;
 }
 

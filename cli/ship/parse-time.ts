@@ -1,0 +1,124 @@
+// Times in log lines to ISO 8601 UTC. Date.parse and Date#toISOString cost ~250 ns and ~500 ns a call
+// on Node 20, more than the rest of a line's parse, so the shapes loggers actually write are read and
+// written by hand here; anything else goes through shared/duration.ts's parseIsoTime.
+import { parseIsoTime } from '../../shared/duration.ts';
+
+/** The range of a JavaScript Date. */
+const MAX_TIME_MS = 8.64e15;
+/** A numeric time earlier than 2000-01-01 is an uptime counter, not a wall-clock time. */
+const MIN_EPOCH_MS = 946_684_800_000;
+/** 10000-01-01: from there on toISOString writes a six-digit year, which we leave to it. */
+const YEAR_10000_MS = 253_402_300_800_000;
+const EPOCH_DIGITS = /^\d{9,19}(?:\.\d+)?$/;
+
+/** An ISO 8601 string, or epoch seconds / ms / µs / ns as a number or as digits; undefined otherwise. */
+export function toIsoTime(value: unknown): string | undefined {
+  let ms: number | undefined;
+  if (typeof value === 'number') ms = fromEpoch(value);
+  else if (typeof value === 'string' && value.length >= 9 && value.length <= 40) {
+    ms = isoToMs(value);
+    if (ms === undefined && EPOCH_DIGITS.test(value)) ms = fromEpoch(Number(value));
+  }
+  return ms === undefined ? undefined : formatIso(ms);
+}
+
+/** The unit is told by size: epoch seconds are ~1.7e9 today, ms ~1.7e12, µs ~1.7e15, ns ~1.7e18. */
+function fromEpoch(n: number): number | undefined {
+  if (!Number.isFinite(n)) return undefined;
+  const ms = n > 1e17 ? n / 1e6 : n > 1e14 ? n / 1e3 : n > 1e11 ? n : n * 1000;
+  return ms >= MIN_EPOCH_MS ? ms : undefined;
+}
+
+/** Epoch ms of an ISO 8601 time (UTC when it names no offset), as parseIsoTime answers, only faster. */
+export function isoToMs(text: string): number | undefined {
+  return fastIsoToMs(text) ?? parseIsoTime(text);
+}
+
+/**
+ * `YYYY-MM-DD(T| )HH:MM:SS[.,fraction][Z|±HH:MM|±HHMM]`, the shape nearly every logger writes.
+ * undefined for anything else, including out-of-range fields, so that parseIsoTime decides those.
+ */
+function fastIsoToMs(s: string): number | undefined {
+  const sep = s.charCodeAt(10);
+  if (s.length < 19 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || (sep !== 84 && sep !== 32) || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) {
+    return undefined;
+  }
+  const year = digits(s, 0, 4);
+  const month = digits(s, 5, 2);
+  const day = digits(s, 8, 2);
+  const hour = digits(s, 11, 2);
+  const minute = digits(s, 14, 2);
+  const second = digits(s, 17, 2);
+  // Date.UTC reads years 0..99 as 19xx; out-of-range fields would roll over instead of failing.
+  if (year < 100 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
+    return undefined;
+  }
+  let i = 19;
+  let millis = 0;
+  const mark = s.charCodeAt(i);
+  if (mark === 46 || mark === 44) {
+    // Milliseconds are the first three digits; finer ones are dropped, as Date.parse does.
+    const start = ++i;
+    for (let scale = 100; isDigit(s.charCodeAt(i)); i++, scale /= 10) if (scale >= 1) millis += (s.charCodeAt(i) - 48) * scale;
+    if (i === start) return undefined;
+  }
+  const offset = offsetMinutes(s, i);
+  if (offset === undefined) return undefined;
+  return Date.UTC(year, month - 1, day, hour, minute, second, millis) - offset * 60_000;
+}
+
+/** Minutes east of UTC for a suffix that is empty, `Z`, `±HH:MM` or `±HHMM`; undefined for anything else. */
+function offsetMinutes(s: string, i: number): number | undefined {
+  if (i === s.length) return 0;
+  const c = s.charCodeAt(i);
+  if (c === 90 /* Z */) return i + 1 === s.length ? 0 : undefined;
+  if (c !== 43 && c !== 45) return undefined;
+  const colon = s.charCodeAt(i + 3) === 58 ? 1 : 0;
+  if (s.length !== i + 5 + colon) return undefined;
+  const hours = digits(s, i + 1, 2);
+  const minutes = digits(s, i + 3 + colon, 2);
+  if (hours < 0 || hours > 23 || minutes < 0 || minutes > 59) return undefined;
+  return (c === 45 ? -1 : 1) * (hours * 60 + minutes);
+}
+
+/** The number written in `length` digits at `start`, or -1. */
+function digits(s: string, start: number, length: number): number {
+  let n = 0;
+  for (let i = start; i < start + length; i++) {
+    const c = s.charCodeAt(i);
+    if (!isDigit(c)) return -1;
+    n = n * 10 + c - 48;
+  }
+  return n;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month !== 2) return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+}
+
+const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, '0'));
+const MILLIS_Z = Array.from({ length: 1000 }, (_, n) => `.${String(n).padStart(3, '0')}Z`);
+// Lines come in time order, so the minute rarely changes between two of them: its "YYYY-MM-DDTHH:MM:"
+// is kept and only the seconds are written. Remembering it does not change any answer.
+let cachedMinute = Number.NaN;
+let cachedPrefix = '';
+
+/** What `new Date(ms).toISOString()` returns, or undefined when no Date can hold `ms`. */
+export function formatIso(ms: number): string | undefined {
+  if (!(Math.abs(ms) <= MAX_TIME_MS)) return undefined;
+  if (ms < 0 || ms >= YEAR_10000_MS) return new Date(ms).toISOString();
+  const whole = Math.floor(ms); // Date drops fractions of a millisecond too
+  const minute = Math.floor(whole / 60_000);
+  if (minute !== cachedMinute) {
+    cachedPrefix = new Date(minute * 60_000).toISOString().slice(0, 17);
+    cachedMinute = minute;
+  }
+  const rest = whole - minute * 60_000;
+  const second = Math.floor(rest / 1000);
+  return cachedPrefix + TWO_DIGITS[second]! + MILLIS_Z[rest - second * 1000]!;
+}

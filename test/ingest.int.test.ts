@@ -1,0 +1,157 @@
+import { gzipSync } from 'node:zlib';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProjectStore } from '../server/auth/projects.ts';
+import { openPool } from '../server/db.ts';
+import { migrate } from '../server/migrate.ts';
+import { startServer, type RunningServer } from '../server/server.ts';
+import { loadSettings, type Settings } from '../shared/config.ts';
+import { createLogger } from '../shared/logger.ts';
+import { createTestDatabase, REDIS_URL, uniqueName } from './helpers.ts';
+
+const log = createLogger('silent');
+const event = (extra: Record<string, unknown> = {}) => ({ timestamp: '2026-11-01T10:00:00Z', service: 'api', level: 'INFO', message: 'hello', ...extra });
+
+describe('when clients POST /logs and GET /search', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let settings: Settings;
+  let server: RunningServer;
+  let url: string;
+  let key: string;
+  let disabledKey: string;
+  const redis = new Redis(REDIS_URL);
+  const namespace = uniqueName('t');
+  const stream = `${namespace}:events`;
+
+  const post = (body: string | Buffer, headers: Record<string, string> = {}, k: string | null = key) =>
+    fetch(`${url}/logs`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...(k ? { 'x-api-key': k } : {}), ...headers } });
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    settings = loadSettings({ DATABASE_URL: db.url, REDIS_URL, LOGFLOW_NAMESPACE: namespace, LOGFLOW_PORT: '0', LOGFLOW_MAX_BODY_BYTES: '65536', LOGFLOW_SINKS: 'postgres' });
+    await migrate(settings, log);
+    const pool = openPool(db.url);
+    const projects = new ProjectStore(pool);
+    key = (await projects.create('shop')).apiKey;
+    disabledKey = (await projects.create('gone')).apiKey;
+    await projects.setActive('gone', false);
+    await pool.end();
+    server = await startServer(settings, log);
+    url = `http://127.0.0.1:${server.address.port}`;
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await redis.del(stream, `${namespace}:dead-letter`);
+    redis.disconnect();
+    await db?.drop();
+  });
+
+  it('accepts one event and answers 202 once Redis has it', async () => {
+    const before = await redis.xlen(stream);
+    const res = await post(JSON.stringify(event({ event_id: 'client-id-1', level: 'warning' })));
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ accepted: 1, rejected: [] });
+    expect(await redis.xlen(stream)).toBe(before + 1);
+    const [[, fields]] = (await redis.xrevrange(stream, '+', '-', 'COUNT', 1)) as [string, string[]][];
+    const stored = JSON.parse(fields![1]!);
+    expect(stored).toMatchObject({ event_id: 'client-id-1', level: 'WARN', project_id: expect.any(Number), timestamp: '2026-11-01T10:00:00.000Z' });
+    expect(Date.parse(stored.ingest_ts)).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('accepts the good events of a batch and names each bad one with its index and reason', async () => {
+    const res = await post(JSON.stringify([event(), event({ level: 'LOUD' }), event({ timestamp: 'yesterday' }), event({ level: 'fatal' })]));
+    expect(res.status).toBe(202);
+    const body = await res.json();
+    expect(body.accepted).toBe(2);
+    expect(body.rejected).toHaveLength(2);
+    expect(body.rejected[0]).toMatchObject({ index: 1, reason: expect.stringContaining('level "LOUD"') });
+    expect(body.rejected[1]).toMatchObject({ index: 2, reason: expect.stringContaining('timestamp "yesterday"') });
+  });
+
+  it('accepts NDJSON and gzip, and a line that is not JSON costs only that line', async () => {
+    const ndjson = `${JSON.stringify(event())}\n{not json\n${JSON.stringify(event())}\n`;
+    const res = await post(gzipSync(ndjson), { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ accepted: 2, rejected: [{ index: 1, reason: 'line 2 is not valid JSON' }] });
+  });
+
+  it('keeps unknown fields under metadata', async () => {
+    const res = await post(JSON.stringify(event({ event_id: 'with-extra', user_id: 42 })));
+    expect(res.status).toBe(202);
+    const [[, fields]] = (await redis.xrevrange(stream, '+', '-', 'COUNT', 1)) as [string, string[]][];
+    expect(JSON.parse(fields![1]!).metadata).toEqual({ user_id: 42 });
+  });
+
+  it('answers 400 with every reason when no event is valid', async () => {
+    const res = await post(JSON.stringify([{ message: 'x' }]));
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body.error).toBe('event_invalid');
+    expect(body.message).toMatch(/timestamp is required/);
+    expect(body.rejected[0].reason).toMatch(/service/);
+  });
+
+  it('answers 400 for a body that is not JSON', async () => {
+    const res = await post('{"broken":');
+    expect(res.status).toBe(400);
+    expect((await res.json()).message).toMatch(/not valid JSON/);
+  });
+
+  it('answers 401 without a key, with a wrong key, and for a disabled project', async () => {
+    for (const k of [null, 'lf_wrong', disabledKey]) {
+      const res = await post(JSON.stringify(event()), {}, k);
+      expect(res.status).toBe(401);
+      expect((await res.json()).error).toBe('unauthorized');
+    }
+  });
+
+  it('answers 413 for a body over the limit, also when gzip hides it', async () => {
+    const big = JSON.stringify(Array.from({ length: 2000 }, () => event({ message: 'x'.repeat(100) })));
+    expect((await post(big)).status).toBe(413);
+    expect((await post(gzipSync(big), { 'content-encoding': 'gzip' })).status).toBe(413);
+  });
+
+  it('answers 415 for a content type it does not read', async () => {
+    const res = await post('level=info', { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(res.status).toBe(415);
+    expect((await res.json()).message).toMatch(/application\/x-ndjson/);
+  });
+
+  it('answers 400 for search parameters it cannot read, naming the parameter', async () => {
+    for (const [query, word] of [['level=LOUD', 'level'], ['from=soon', 'from'], ['limit=0', 'limit'], ['cursor=abc', 'cursor'], ['colour=red', 'colour']]) {
+      const res = await fetch(`${url}/search?${query}`, { headers: { 'x-api-key': key, 'content-type': 'application/json' } });
+      expect(res.status, query).toBe(400);
+      expect((await res.json()).message).toContain(word);
+    }
+  });
+
+  describe('when the backlog is past the high-water mark', () => {
+    it('answers 429 with Retry-After', async () => {
+      const tight = await startServer({ ...settings, LOGFLOW_MAX_BACKLOG: 1 }, log);
+      try {
+        const res = await fetch(`http://127.0.0.1:${tight.address.port}/logs`, { method: 'POST', body: JSON.stringify(event()), headers: { 'x-api-key': key, 'content-type': 'application/json' } });
+        expect(res.status).toBe(429);
+        expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+      } finally {
+        await tight.close();
+      }
+    });
+  });
+
+  describe('when Redis is unreachable', () => {
+    it('answers 503 with Retry-After and promises nothing', async () => {
+      const cut = await startServer({ ...settings, REDIS_URL: 'redis://127.0.0.1:9' }, log);
+      try {
+        const res = await fetch(`http://127.0.0.1:${cut.address.port}/logs`, { method: 'POST', body: JSON.stringify(event()), headers: { 'x-api-key': key, 'content-type': 'application/json' } });
+        expect(res.status).toBe(503);
+        expect(res.headers.get('retry-after')).toBeTruthy();
+        expect((await res.json()).message).toMatch(/Redis/);
+        const health = await fetch(`http://127.0.0.1:${cut.address.port}/healthz`);
+        expect(health.status).toBe(503);
+      } finally {
+        await cut.close();
+      }
+    });
+  });
+});
