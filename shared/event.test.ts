@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { enrichEvent, validateEvent } from './event.ts';
+
+const good = { timestamp: '2026-11-01T10:00:00+01:00', service: 'api', level: 'info', message: 'ok' };
+
+describe('when an event arrives', () => {
+  it('normalises level names and aliases, and the time to UTC milliseconds', () => {
+    for (const [given, want] of [['info', 'INFO'], ['Warning', 'WARN'], ['fatal', 'ERROR'], ['trace', 'DEBUG'], ['CRITICAL', 'ERROR']]) {
+      const v = validateEvent({ ...good, level: given });
+      expect(v.ok && v.event.level).toBe(want);
+    }
+    const v = validateEvent(good);
+    expect(v.ok && v.event.timestamp).toBe('2026-11-01T09:00:00.000Z');
+  });
+
+  it('rejects with a reason a person understands, naming every wrong field', () => {
+    const v = validateEvent({ timestamp: 'soon', service: '', level: 'LOUD' });
+    expect(v.ok).toBe(false);
+    if (!v.ok) {
+      expect(v.reason).toMatch(/timestamp "soon" is not an ISO 8601 time/);
+      expect(v.reason).toMatch(/service must not be empty/);
+      expect(v.reason).toMatch(/level "LOUD" is not one of DEBUG, INFO, WARN, ERROR/);
+      expect(v.reason).toMatch(/message is required/);
+    }
+    expect(validateEvent([1, 2])).toEqual({ ok: false, reason: 'an event must be a JSON object' });
+    expect(validateEvent({ ...good, metadata: 'x' })).toMatchObject({ ok: false, reason: expect.stringMatching(/metadata must be a JSON object/) });
+  });
+
+  it('keeps unknown fields under metadata instead of refusing them', () => {
+    const v = validateEvent({ ...good, user: 7, metadata: { a: 1 } });
+    expect(v.ok && v.event.metadata).toEqual({ a: 1, user: 7 });
+  });
+
+  it('keeps the client’s event_id and assigns one only when none was sent', () => {
+    const a = validateEvent({ ...good, event_id: 'mine-1' });
+    const b = validateEvent(good);
+    if (!a.ok || !b.ok) throw new Error('expected valid events');
+    expect(enrichEvent(a.event, 3, 'now', () => 'new').event_id).toBe('mine-1');
+    expect(enrichEvent(b.event, 3, 'now', () => 'new')).toMatchObject({ event_id: 'new', project_id: 3, ingest_ts: 'now' });
+  });
+});
