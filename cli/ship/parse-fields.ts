@@ -24,29 +24,58 @@ export type LogRecord = Record<string, unknown>;
 /** The server refuses service, host, env and ids longer than this (shared/event.ts). */
 const MAX_SHORT = 256;
 
-interface Alias {
-  key: string;
-  /** For "trace.id": ECS writes the dotted key literally or nests {"trace":{"id":…}}; we read both. */
-  parent?: string;
+// Where each field is read from, best first. A dotted name is read both as a literal key (ECS writes
+// "log.level") and from a nested object ({"log":{"level":…}}). `at` is Heroku's level key; `name` is
+// bunyan's (and pino's) service name.
+const FIELDS = [
+  { name: 'level', keys: ['level', 'levelname', 'severity', 'log.level', 'lvl', 'at'], convert: toLevel },
+  { name: 'message', keys: ['msg', 'message', 'event'], convert: toMessage },
+  { name: 'timestamp', keys: ['time', 'timestamp', 'ts', '@timestamp'], convert: toIsoTime },
+  { name: 'service', keys: ['service', 'service.name', 'name'], convert: toService },
+  { name: 'trace_id', keys: ['trace_id', 'traceId', 'trace.id'], convert: toShortText },
+  { name: 'request_id', keys: ['request_id', 'requestId', 'req_id', 'reqId'], convert: toShortText },
+  { name: 'host', keys: ['hostname', 'host'], convert: toShortText },
+  { name: 'env', keys: ['env', 'environment'], convert: toShortText },
+] as const;
+
+/** What a key can give: a field directly (at `rank`), or through `child` when its value is an object. */
+interface Source {
+  field: number;
+  rank: number;
   child?: string;
+  childRank?: number;
 }
 
-function aliases(...keys: string[]): readonly Alias[] {
-  return keys.map((key) => {
+// One Map lookup per key of a line, rather than one property lookup per alias: this runs on every line.
+const SOURCES = new Map<string, Source>();
+FIELDS.forEach(({ keys }, field) => {
+  keys.forEach((key, rank) => {
+    SOURCES.set(key, { field, rank });
     const dot = key.indexOf('.');
-    return dot > 0 ? { key, parent: key.slice(0, dot), child: key.slice(dot + 1) } : { key };
+    if (dot > 0) {
+      const parent = key.slice(0, dot);
+      const direct = SOURCES.get(parent) ?? { field, rank: Infinity };
+      SOURCES.set(parent, { ...direct, child: key.slice(dot + 1), childRank: rank });
+    }
   });
-}
+});
 
-// Best first. `at` is Heroku's level key; `name` is bunyan's (and pino's) service name.
-const LEVEL_KEYS = aliases('level', 'levelname', 'severity', 'log.level', 'lvl', 'at');
-const MESSAGE_KEYS = aliases('msg', 'message', 'event');
-const TIME_KEYS = aliases('time', 'timestamp', 'ts', '@timestamp');
-const SERVICE_KEYS = aliases('service', 'service.name', 'name');
-const TRACE_KEYS = aliases('trace_id', 'traceId', 'trace.id');
-const REQUEST_KEYS = aliases('request_id', 'requestId', 'req_id', 'reqId');
-const HOST_KEYS = aliases('hostname', 'host');
-const ENV_KEYS = aliases('env', 'environment');
+/** What one record gave so far. */
+class Found {
+  readonly values: unknown[] = FIELDS.map(() => undefined);
+  readonly ranks: number[] = FIELDS.map(() => Infinity);
+  /** The key each value came from, kept out of metadata; undefined when read from a nested object. */
+  readonly keys: (string | undefined)[] = FIELDS.map(() => undefined);
+
+  reset(): this {
+    this.values.fill(undefined);
+    this.ranks.fill(Infinity);
+    this.keys.fill(undefined);
+    return this;
+  }
+}
+// One instance for every line: it is reset on entry, and nothing liftFields calls can call it back.
+const scratch = new Found();
 
 /**
  * Lifts the well-known keys out of a record; every other key, and every well-known key whose value we
@@ -54,58 +83,55 @@ const ENV_KEYS = aliases('env', 'environment');
  * `line` becomes the message when the record has none: an empty message could never be searched.
  */
 export function liftFields(rec: LogRecord, line: string): ParsedLine {
-  const used: string[] = [];
-  const out: ParsedLine = {
-    level: lift(rec, LEVEL_KEYS, toLevel, used) ?? 'INFO',
-    message: lift(rec, MESSAGE_KEYS, toMessage, used) ?? line,
-  };
-  const timestamp = lift(rec, TIME_KEYS, toIsoTime, used);
+  const found = scratch.reset();
+  let metadata: LogRecord | undefined;
+  // for-in is V8's fastest walk over a plain object's keys; JSON.parse and readPairs make plain objects.
+  for (const key in rec) {
+    const value = rec[key];
+    const source = SOURCES.get(key);
+    if (source !== undefined) {
+      const before = found.keys[source.field];
+      const used = offer(found, source, key, value);
+      // Rare: a better-ranked key (msg after message) replaced one we had taken, which is data after all.
+      if (before !== undefined && found.keys[source.field] !== before) {
+        metadata ??= {};
+        setOwn(metadata, before, rec[before]);
+      }
+      if (used) continue;
+    }
+    metadata ??= {};
+    setOwn(metadata, key, value);
+  }
+  const [level, message, timestamp, service, traceId, requestId, host, env] = found.values as [Level?, string?, string?, string?, string?, string?, string?, string?];
+  const out: ParsedLine = { level: level ?? 'INFO', message: message ?? line };
   if (timestamp !== undefined) out.timestamp = timestamp;
-  const service = lift(rec, SERVICE_KEYS, toService, used);
   if (service !== undefined) out.service = service;
-  const traceId = lift(rec, TRACE_KEYS, toShortText, used);
   if (traceId !== undefined) out.trace_id = traceId;
-  const requestId = lift(rec, REQUEST_KEYS, toShortText, used);
   if (requestId !== undefined) out.request_id = requestId;
-  const host = lift(rec, HOST_KEYS, toShortText, used);
   if (host !== undefined) out.host = host;
-  const env = lift(rec, ENV_KEYS, toShortText, used);
   if (env !== undefined) out.env = env;
-  const metadata = remainder(rec, used);
   if (metadata !== undefined) out.metadata = metadata;
   return out;
 }
 
-/** The first alias whose value converts; a literal key is marked used, a nested one is left whole. */
-function lift<T>(rec: LogRecord, keys: readonly Alias[], convert: (v: unknown) => T | undefined, used: string[]): T | undefined {
-  for (const alias of keys) {
-    const own = rec[alias.key];
-    if (own !== undefined) {
-      const value = convert(own);
-      if (value !== undefined) {
-        used.push(alias.key);
-        return value;
-      }
-    } else if (alias.parent !== undefined) {
-      // The parent object may carry more than this one field (ECS `log.logger`), so it stays in metadata.
-      const parent = rec[alias.parent];
-      if (parent !== null && typeof parent === 'object') {
-        const value = convert((parent as LogRecord)[alias.child!]);
-        if (value !== undefined) return value;
-      }
-    }
+/** Takes `value` for its field when it converts and no better-ranked key gave one; true when `key` is used up. */
+function offer(found: Found, source: Source, key: string, value: unknown): boolean {
+  const { field } = source;
+  if (source.child !== undefined && value !== null && typeof value === 'object') {
+    // The parent object may carry more than this one field (ECS `log.logger`), so it stays in metadata.
+    if (source.childRank! < found.ranks[field]!) take(found, field, source.childRank!, undefined, (value as LogRecord)[source.child]);
+    return false;
   }
-  return undefined;
+  return source.rank < found.ranks[field]! && take(found, field, source.rank, key, value);
 }
 
-function remainder(rec: LogRecord, used: readonly string[]): LogRecord | undefined {
-  let metadata: LogRecord | undefined;
-  for (const key of Object.keys(rec)) {
-    if (used.includes(key)) continue;
-    metadata ??= {};
-    setOwn(metadata, key, rec[key]);
-  }
-  return metadata;
+function take(found: Found, field: number, rank: number, key: string | undefined, raw: unknown): boolean {
+  const value = FIELDS[field]!.convert(raw);
+  if (value === undefined) return false;
+  found.values[field] = value;
+  found.ranks[field] = rank;
+  found.keys[field] = key;
+  return true;
 }
 
 /**

@@ -49,8 +49,8 @@ function fastIsoToMs(s: string): number | undefined {
   const hour = digits(s, 11, 2);
   const minute = digits(s, 14, 2);
   const second = digits(s, 17, 2);
-  // Date.UTC reads years 0..99 as 19xx; out-of-range fields would roll over instead of failing.
-  if (year < 100 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
+  // Out-of-range fields would roll over into the next month or day instead of failing.
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
     return undefined;
   }
   let i = 19;
@@ -64,7 +64,7 @@ function fastIsoToMs(s: string): number | undefined {
   }
   const offset = offsetMinutes(s, i);
   if (offset === undefined) return undefined;
-  return Date.UTC(year, month - 1, day, hour, minute, second, millis) - offset * 60_000;
+  return daysSinceEpoch(year, month, day) * 86_400_000 + ((hour * 60 + minute - offset) * 60 + second) * 1000 + millis;
 }
 
 /** Minutes east of UTC for a suffix that is empty, `Z`, `±HH:MM` or `±HHMM`; undefined for anything else. */
@@ -94,6 +94,15 @@ function digits(s: string, start: number, length: number): number {
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
+}
+
+/** Days from 1970-01-01 to a date of the proleptic Gregorian calendar (H. Hinnant's days_from_civil). */
+function daysSinceEpoch(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  return era * 146_097 + yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear - 719_468;
 }
 
 function daysInMonth(year: number, month: number): number {

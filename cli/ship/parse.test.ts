@@ -171,6 +171,11 @@ describe('when a known field cannot be used as is', () => {
     expect(parsed.metadata).toEqual({ host: long });
   });
 
+  it('does take the best-ranked key whatever the order, and keep the others as data', () => {
+    expect(parseLine('{"message":"second choice","msg":"first choice"}')).toEqual({ level: 'INFO', message: 'first choice', metadata: { message: 'second choice' } });
+    expect(parseLine('{"name":"bunyan-name","service":{"name":"api"}}')).toMatchObject({ service: 'api', metadata: { name: 'bunyan-name', service: { name: 'api' } } });
+  });
+
   it('does keep non-string hosts and unknown levels in metadata, with level INFO', () => {
     expect(parseLine('{"level":"chatty","host":{"name":"h"},"msg":"x"}')).toEqual({ level: 'INFO', message: 'x', metadata: { level: 'chatty', host: { name: 'h' } } });
   });

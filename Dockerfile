@@ -1,0 +1,16 @@
+# One image for every LogFlow role: `logflow server`, `logflow worker`, `logflow ship`, `logflow search`.
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+COPY cli ./cli
+COPY server ./server
+COPY shared ./shared
+COPY tsconfig.json ./
+RUN ln -s /app/cli/logflow.mjs /usr/local/bin/logflow && mkdir -p /data/logs && chown node /data/logs
+USER node
+ENV LOGFLOW_HOST=0.0.0.0 LOGFLOW_FILE_DIR=/data/logs
+EXPOSE 8080
+ENTRYPOINT ["logflow"]
+CMD ["up"]

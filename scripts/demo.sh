@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# `npm run demo`: on a fresh machine, brings up what LogFlow needs, runs the pipeline, ships sample
+# logs through it and searches them. Leaves nothing running.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+[ -d node_modules ] || npm ci --no-audit --no-fund
+bash scripts/services.sh
+
+export OPENSEARCH_URL="${OPENSEARCH_URL:-http://127.0.0.1:9200}"
+export LOGFLOW_PORT="${LOGFLOW_PORT:-8080}"
+export LOGFLOW_URL="http://127.0.0.1:$LOGFLOW_PORT"
+logflow() { node cli/logflow.mjs "$@"; }
+
+echo "==> logflow migrate"
+logflow migrate
+project="demo-$(date +%s)"
+echo "==> logflow projects create $project"
+export LOGFLOW_API_KEY
+LOGFLOW_API_KEY=$(logflow projects create "$project" --json | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).api_key')
+
+echo "==> logflow up (server + worker) on $LOGFLOW_URL"
+logflow up >"${TMPDIR:-/tmp}/logflow-demo.log" 2>&1 &
+up_pid=$!
+trap 'kill $up_pid 2>/dev/null; wait $up_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 60); do curl -fsS "$LOGFLOW_URL/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
+
+echo "==> node scripts/sample-logs.mjs 3000 | logflow ship --service checkout"
+node scripts/sample-logs.mjs 3000 | logflow ship --service checkout
+
+# Give the worker a moment to index (OpenSearch refreshes every second).
+for _ in $(seq 1 60); do
+  n=$(logflow search --since 2h --limit 5000 --output ndjson 2>/dev/null | wc -l)
+  [ "$n" -ge 3000 ] && break
+  sleep 0.5
+done
+echo "==> $n events searchable"
+
+echo "==> logflow search --level ERROR --since 1h --limit 5"
+logflow search --level ERROR --since 1h --limit 5
+echo "==> logflow search \"payment failed\" --service checkout --limit 3 --output ndjson"
+logflow search "payment failed" --service checkout --limit 3 --output ndjson
+echo
+echo "The demo project's key (shown once): $LOGFLOW_API_KEY"
+echo "Run it yourself: npx logflow up, then  my-app | LOGFLOW_API_KEY=... npx logflow ship --service api"
