@@ -39,3 +39,9 @@ describe('when an event arrives', () => {
     expect(enrichEvent(b.event, 3, 'now', () => 'new')).toMatchObject({ event_id: 'new', project_id: 3, ingest_ts: 'now' });
   });
 });
+
+describe('when a level names a member of Object.prototype', () => {
+  it('is refused like any unknown level', () => {
+    for (const level of ['constructor', '__proto__', 'toString']) expect(validateEvent({ ...good, level }).ok).toBe(false);
+  });
+});

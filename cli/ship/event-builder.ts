@@ -8,14 +8,14 @@ export interface ShipContext {
   fields: Record<string, string>;
 }
 
-/** The wire event for one parsed line; `now` stands in for lines that carry no time of their own. */
-export function buildEvent(parsed: ParsedLine, ctx: ShipContext, eventId: string, now: string): Record<string, unknown> {
+/** The wire event for one parsed line; a line that carries no time of its own gets the time it was read. */
+export function buildEvent(parsed: ParsedLine, ctx: ShipContext, eventId: string): Record<string, unknown> {
   const metadata: Record<string, unknown> = { ...ctx.fields, ...parsed.metadata };
   // --service names the service; a name the line carries itself (bunyan's "name") is kept, not lost.
   if (parsed.service && parsed.service !== ctx.service) metadata.logger ??= parsed.service;
   const event: Record<string, unknown> = {
     event_id: eventId,
-    timestamp: parsed.timestamp ?? now,
+    timestamp: parsed.timestamp ?? new Date().toISOString(),
     service: ctx.service,
     level: parsed.level,
     message: parsed.message,

@@ -60,78 +60,78 @@ FIELDS.forEach(({ keys }, field) => {
   });
 });
 
-/** What one record gave so far. */
-class Found {
-  readonly values: unknown[] = FIELDS.map(() => undefined);
-  readonly ranks: number[] = FIELDS.map(() => Infinity);
-  /** The key each value came from, kept out of metadata; undefined when read from a nested object. */
-  readonly keys: (string | undefined)[] = FIELDS.map(() => undefined);
-
-  reset(): this {
-    this.values.fill(undefined);
-    this.ranks.fill(Infinity);
-    this.keys.fill(undefined);
-    return this;
-  }
-}
-// One instance for every line: it is reset on entry, and nothing liftFields calls can call it back.
-const scratch = new Found();
+const NO_VALUES: readonly unknown[] = FIELDS.map(() => undefined);
+const NO_RANKS: readonly number[] = FIELDS.map(() => Infinity);
 
 /**
- * Lifts the well-known keys out of a record; every other key, and every well-known key whose value we
- * could not use (a 300-character host, a level of {}), stays in metadata so no data is lost.
- * `line` becomes the message when the record has none: an empty message could never be searched.
+ * Collects one record's keys, in the order the line has them: the well-known ones into fields, every
+ * other key, and every well-known key whose value we could not use (a 300-character host, a level of
+ * {}), into metadata, so no data is lost.
  */
-export function liftFields(rec: LogRecord, line: string): ParsedLine {
-  const found = scratch.reset();
-  let metadata: LogRecord | undefined;
-  // for-in is V8's fastest walk over a plain object's keys; JSON.parse and readPairs make plain objects.
-  for (const key in rec) {
-    const value = rec[key];
+export class FieldLifter {
+  private readonly values = NO_VALUES.slice();
+  private readonly ranks = NO_RANKS.slice();
+  /** The key each value came from, and its value as written, in case a better key displaces it. */
+  private readonly keys = NO_VALUES.slice() as (string | undefined)[];
+  private readonly raws = NO_VALUES.slice();
+  private metadata: LogRecord | undefined;
+
+  add(key: string, value: unknown): void {
     const source = SOURCES.get(key);
-    if (source !== undefined) {
-      const before = found.keys[source.field];
-      const used = offer(found, source, key, value);
-      // Rare: a better-ranked key (msg after message) replaced one we had taken, which is data after all.
-      if (before !== undefined && found.keys[source.field] !== before) {
-        metadata ??= {};
-        setOwn(metadata, before, rec[before]);
-      }
-      if (used) continue;
+    if (source === undefined || !this.offer(source, key, value)) this.keep(key, value);
+  }
+
+  /** `line` becomes the message when the record has none: an empty message could never be searched. */
+  finish(line: string): ParsedLine {
+    const v = this.values as (string | undefined)[]; // indexed, not destructured: that would run an iterator
+    const out: ParsedLine = { level: (v[0] as Level | undefined) ?? 'INFO', message: v[1] ?? line };
+    if (v[2] !== undefined) out.timestamp = v[2];
+    if (v[3] !== undefined) out.service = v[3];
+    if (v[4] !== undefined) out.trace_id = v[4];
+    if (v[5] !== undefined) out.request_id = v[5];
+    if (v[6] !== undefined) out.host = v[6];
+    if (v[7] !== undefined) out.env = v[7];
+    if (this.metadata !== undefined) out.metadata = this.metadata;
+    return out;
+  }
+
+  private keep(key: string, value: unknown): void {
+    this.metadata ??= {};
+    setOwn(this.metadata, key, value);
+  }
+
+  /** Takes the value when it converts and no better-ranked key gave one; true when `key` is used up. */
+  private offer(source: Source, key: string, value: unknown): boolean {
+    const { field } = source;
+    if (source.child !== undefined && value !== null && typeof value === 'object') {
+      // The parent object may carry more than this one field (ECS `log.logger`), so it stays in metadata.
+      if (source.childRank! < this.ranks[field]!) this.take(field, source.childRank!, undefined, (value as LogRecord)[source.child]);
+      return false;
     }
-    metadata ??= {};
-    setOwn(metadata, key, value);
+    // The same key again ranks equal and wins, as the last duplicate does in JSON.parse.
+    return source.rank <= this.ranks[field]! && this.take(field, source.rank, key, value);
   }
-  const [level, message, timestamp, service, traceId, requestId, host, env] = found.values as [Level?, string?, string?, string?, string?, string?, string?, string?];
-  const out: ParsedLine = { level: level ?? 'INFO', message: message ?? line };
-  if (timestamp !== undefined) out.timestamp = timestamp;
-  if (service !== undefined) out.service = service;
-  if (traceId !== undefined) out.trace_id = traceId;
-  if (requestId !== undefined) out.request_id = requestId;
-  if (host !== undefined) out.host = host;
-  if (env !== undefined) out.env = env;
-  if (metadata !== undefined) out.metadata = metadata;
-  return out;
+
+  private take(field: number, rank: number, key: string | undefined, raw: unknown): boolean {
+    const value = FIELDS[field]!.convert(raw);
+    if (value === undefined) return false;
+    const displaced = this.keys[field];
+    // Rare: a better-ranked key (msg after message) replaced one we had taken, which is data after all.
+    if (displaced !== undefined && displaced !== key) this.keep(displaced, this.raws[field]);
+    this.values[field] = value;
+    this.ranks[field] = rank;
+    this.keys[field] = key;
+    this.raws[field] = raw;
+    return true;
+  }
 }
 
-/** Takes `value` for its field when it converts and no better-ranked key gave one; true when `key` is used up. */
-function offer(found: Found, source: Source, key: string, value: unknown): boolean {
-  const { field } = source;
-  if (source.child !== undefined && value !== null && typeof value === 'object') {
-    // The parent object may carry more than this one field (ECS `log.logger`), so it stays in metadata.
-    if (source.childRank! < found.ranks[field]!) take(found, field, source.childRank!, undefined, (value as LogRecord)[source.child]);
-    return false;
-  }
-  return source.rank < found.ranks[field]! && take(found, field, source.rank, key, value);
-}
-
-function take(found: Found, field: number, rank: number, key: string | undefined, raw: unknown): boolean {
-  const value = FIELDS[field]!.convert(raw);
-  if (value === undefined) return false;
-  found.values[field] = value;
-  found.ranks[field] = rank;
-  found.keys[field] = key;
-  return true;
+/** A parsed JSON object's fields and metadata. */
+export function liftFields(rec: LogRecord, line: string): ParsedLine {
+  const lifter = new FieldLifter();
+  // for-in is V8's fastest walk over a plain object's keys, and JSON.parse makes plain objects.
+  for (const key in rec) lifter.add(key, rec[key]);
+  return lifter.finish(line);
 }
 
 /**
@@ -144,7 +144,7 @@ export function setOwn(obj: LogRecord, key: string, value: unknown): void {
 }
 
 // winston's npm levels that shared/levels.ts does not know.
-const EXTRA_LEVELS: Readonly<Record<string, Level>> = { http: 'INFO', silly: 'DEBUG' };
+const EXTRA_LEVELS = new Map<string, Level>([['http', 'INFO'], ['silly', 'DEBUG']]);
 // eslint-disable-next-line no-control-regex -- matching terminal colour codes is the point
 const ANSI_COLOUR = /\u001b\[[0-9;]*m/g;
 
@@ -153,12 +153,21 @@ export function toLevel(value: unknown): Level | undefined {
   if (typeof value === 'number') return value >= 10 && value <= 60 ? levelFromNumber(value) : undefined;
   if (typeof value !== 'string' || value.length > 32) return undefined;
   const name = value.charCodeAt(0) === 27 ? value.replace(ANSI_COLOUR, '') : value; // winston colorize()
-  const level = normalizeLevel(name);
+  const level = levelNamed(name);
   if (level !== undefined) return level;
   // Go slog writes levels between the named ones as "WARN+2" or "DEBUG-4".
   const sign = name.search(/[+-]\d+$/);
-  if (sign > 0) return normalizeLevel(name.slice(0, sign));
-  return EXTRA_LEVELS[name.toLowerCase()];
+  if (sign > 0) return levelNamed(name.slice(0, sign));
+  return EXTRA_LEVELS.get(name.toLowerCase());
+}
+
+/**
+ * normalizeLevel, except for the names a plain object inherits: its alias table answers
+ * "constructor" with a function and "__proto__" with an object, which a log line must not become.
+ */
+export function levelNamed(name: string): Level | undefined {
+  const level = normalizeLevel(name);
+  return typeof level === 'string' ? level : undefined;
 }
 
 function toMessage(value: unknown): string | undefined {

@@ -1,6 +1,6 @@
 // One logfmt line (Go slog's TextHandler, logrus, go-kit, Heroku) into a ParsedLine:
 //   time=2026-11-01T10:00:00Z level=INFO msg="payment failed" user=42 err="card declined" retry
-import { liftFields, setOwn, type LogRecord, type ParsedLine } from './parse-fields.ts';
+import { FieldLifter, type ParsedLine } from './parse-fields.ts';
 
 // A key that says "this is a log record", so that `user=bob logged in` stays a text line.
 const RECORD_KEY = /(?:^|[ \t])(?:level|lvl|msg|time|ts)=/;
@@ -17,41 +17,36 @@ export function looksLikeLogfmt(line: string): boolean {
   return RECORD_KEY.test(line);
 }
 
-/** undefined when the line holds no key=value pair at all. */
-export function parseLogfmt(line: string): ParsedLine | undefined {
-  const rec = readPairs(line);
-  return rec === undefined ? undefined : liftFields(rec, line);
-}
-
 /**
- * The pairs of a line, left to right in one pass: values are strings, a key without `=` is a flag
- * (true), a repeated key keeps its last value (as JSON.parse does).
+ * undefined when the line holds no key=value pair at all. Pairs are read left to right in one pass:
+ * values are strings, and a key without `=` is a flag (true).
  */
-export function readPairs(line: string): LogRecord | undefined {
-  const rec: LogRecord = {};
+export function parseLogfmt(line: string): ParsedLine | undefined {
+  const lifter = new FieldLifter();
   let pairs = 0;
   let i = skipBlanks(line, 0);
   while (i < line.length) {
     const keyStart = i;
     while (i < line.length && !isBlank(line.charCodeAt(i)) && line.charCodeAt(i) !== 61 /* = */) i++;
     const key = line.slice(keyStart, i);
-    if (line.charCodeAt(i) !== 61) {
-      if (key !== '') setOwn(rec, key, true);
-    } else if (line.charCodeAt(++i) === 34 /* " */) {
-      const end = closingQuote(line, i + 1);
-      const raw = line.slice(i + 1, end);
-      if (key !== '') setOwn(rec, key, raw.includes('\\') ? unescape(raw) : raw);
+    let value: string | true = true;
+    if (line.charCodeAt(i) === 61) {
       pairs++;
-      i = end + 1;
-    } else {
-      const valueStart = i;
-      while (i < line.length && !isBlank(line.charCodeAt(i))) i++;
-      if (key !== '') setOwn(rec, key, line.slice(valueStart, i));
-      pairs++;
+      if (line.charCodeAt(++i) === 34 /* " */) {
+        const end = closingQuote(line, i + 1);
+        value = line.slice(i + 1, end);
+        if (value.includes('\\')) value = unescape(value);
+        i = end + 1;
+      } else {
+        const valueStart = i;
+        while (i < line.length && !isBlank(line.charCodeAt(i))) i++;
+        value = line.slice(valueStart, i);
+      }
     }
+    if (key !== '') lifter.add(key, value);
     i = skipBlanks(line, i);
   }
-  return pairs > 0 ? rec : undefined;
+  return pairs > 0 ? lifter.finish(line) : undefined;
 }
 
 /** Index of the quote that ends a value starting at `from`; an unclosed value runs to the end. */
@@ -64,11 +59,11 @@ function closingQuote(line: string, from: number): number {
   return line.length;
 }
 
-const ESCAPES: Readonly<Record<string, string>> = { n: '\n', r: '\r', t: '\t', '"': '"', '\\': '\\' };
+const ESCAPES = new Map([['n', '\n'], ['r', '\r'], ['t', '\t'], ['"', '"'], ['\\', '\\']]);
 
 /** Go's strconv.Quote escapes; one we do not know keeps its backslash rather than lose a character. */
 function unescape(raw: string): string {
-  return raw.replace(/\\(.)/g, (whole: string, c: string) => ESCAPES[c] ?? whole);
+  return raw.replace(/\\(.)/g, (whole: string, c: string) => ESCAPES.get(c) ?? whole);
 }
 
 function skipBlanks(line: string, i: number): number {
@@ -76,8 +71,9 @@ function skipBlanks(line: string, i: number): number {
   return i;
 }
 
+/** Space, tab, CR, LF, and the other control characters, which never belong in an unquoted value. */
 function isBlank(c: number): boolean {
-  return c === 32 || c === 9 || c === 13 || c === 10;
+  return c <= 32;
 }
 
 function isKeyStart(c: number): boolean {

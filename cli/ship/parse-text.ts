@@ -1,8 +1,8 @@
 // A plain text line: the message is the whole line, as people search for what they saw in the file;
 // only the level and a leading time are read out of it.
-import { normalizeLevel, type Level } from '../../shared/levels.ts';
-import { formatIso, isoToMs } from './parse-time.ts';
-import type { ParsedLine } from './parse-fields.ts';
+import type { Level } from '../../shared/levels.ts';
+import { formatIso, leadingTimeMs, utcMs } from './parse-time.ts';
+import { levelNamed, type ParsedLine } from './parse-fields.ts';
 
 /** How far into a line the level word is looked for: past it, a word is more likely prose than a level. */
 const LEVEL_WINDOW = 100;
@@ -12,14 +12,9 @@ const LEVEL_WINDOW = 100;
 // No nested quantifiers, so a long line cannot make it backtrack.
 const LEVEL_WORD = /\b(?:trace|debug|info|notice|warn|warning|error|fatal|critical|crit|panic|severe|emerg)\b/i;
 
-// 2026-11-01T10:00:00.123Z, 2026-11-01 10:00:00,123 (Python), 2026/11/01 10:00:00 (Go, nginx), optionally in [].
-const LEADING_TIME = /^\[?(\d{4})[-/](\d{2})[-/](\d{2})[T ](\d{2}:\d{2}:\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?/;
-
 // nginx and Apache "combined"/"common": 127.0.0.1 - - [25/Nov/2026:13:00:00 +0000] "GET / HTTP/1.1" 500 612
-const ACCESS_LINE = /^\S+ \S+ \S+ \[(\d{2})\/([A-Z][a-z]{2})\/(\d{4}):(\d{2}:\d{2}:\d{2}) ([+-]\d{4})\] "[^"]*" (\d{3})\b/;
-const MONTHS: Readonly<Record<string, string>> = {
-  Jan: '01', Feb: '02', Mar: '03', Apr: '04', May: '05', Jun: '06', Jul: '07', Aug: '08', Sep: '09', Oct: '10', Nov: '11', Dec: '12',
-};
+const ACCESS_LINE = /^\S+ \S+ \S+ \[(\d{2})\/([A-Z][a-z]{2})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-]\d{4})\] "[^"]*" (\d{3})\b/;
+const MONTHS = new Map(['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'].map((name, i) => [name, i + 1]));
 
 export function parseText(line: string): ParsedLine {
   const access = parseAccessLine(line);
@@ -37,7 +32,7 @@ function levelOf(line: string): Level {
   // A coloured `\x1b[31mERROR` would hide the word boundary before ERROR.
   if (head.includes('\u001b')) head = head.replace(/\u001b\[[0-9;]*m/g, ''); // eslint-disable-line no-control-regex
   const word = LEVEL_WORD.exec(head);
-  return (word && normalizeLevel(word[0])) || 'INFO';
+  return (word && levelNamed(word[0])) || 'INFO';
 }
 
 /**
@@ -55,13 +50,11 @@ function klogLevel(line: string): Level | undefined {
   }
 }
 
-/** A time at the very start of the line; one without an offset is taken as UTC. */
+/** A time at the very start of the line, or just inside a leading `[`. */
 function leadingTime(line: string): string | undefined {
   const start = line.charCodeAt(0) === 91 /* [ */ ? 1 : 0;
-  if (!isDigit(line.charCodeAt(start)) || !isDateSeparator(line.charCodeAt(start + 4))) return undefined;
-  const m = LEADING_TIME.exec(line);
-  if (m === null) return undefined;
-  const ms = isoToMs(`${m[1]}-${m[2]}-${m[3]}T${m[4]}${m[5] === undefined ? '' : `.${m[5]}`}${m[6] ?? ''}`);
+  if (!isDigit(line.charCodeAt(start))) return undefined;
+  const ms = leadingTimeMs(line, start);
   return ms === undefined ? undefined : formatIso(ms);
 }
 
@@ -74,10 +67,12 @@ function parseAccessLine(line: string): ParsedLine | undefined {
   }
   const m = ACCESS_LINE.exec(line);
   if (m === null) return undefined;
-  const status = Number(m[6]);
+  const status = Number(m[8]);
   const out: ParsedLine = { level: status >= 500 ? 'ERROR' : status >= 400 ? 'WARN' : 'INFO', message: line };
-  const month = MONTHS[m[2]!];
-  const ms = month === undefined ? undefined : isoToMs(`${m[3]}-${month}-${m[1]}T${m[4]}${m[5]}`);
+  const month = MONTHS.get(m[2]!);
+  const zone = Number(m[7]);
+  const offset = (zone < 0 ? -1 : 1) * (Math.floor(Math.abs(zone) / 100) * 60 + (Math.abs(zone) % 100));
+  const ms = month === undefined ? undefined : utcMs(Number(m[3]), month, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6]), 0, offset);
   const timestamp = ms === undefined ? undefined : formatIso(ms);
   if (timestamp !== undefined) out.timestamp = timestamp;
   return out;
@@ -87,6 +82,3 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
-function isDateSeparator(c: number): boolean {
-  return c === 45 /* - */ || c === 47 /* / */;
-}

@@ -49,4 +49,10 @@ describe('when a time is written', () => {
     expect(toIsoTime(12)).toBeUndefined();
     expect(toIsoTime('yesterday')).toBeUndefined();
   });
+
+  it('does write a time already in toISOString form as Date would, even one that rolls over', () => {
+    for (const text of ['2026-11-01T10:00:00.123Z', '2026-02-30T00:00:00.000Z', '2024-02-29T23:59:59.999Z']) {
+      expect(toIsoTime(text)).toBe(new Date(parseIsoTime(text)!).toISOString());
+    }
+  });
 });

@@ -104,6 +104,10 @@ describe('when the line is an nginx access line', () => {
     ]);
     expect(lines[0]!.message).toBe('127.0.0.1 - - [25/Nov/2026:13:00:00 +0000] "GET / HTTP/1.1" 200 612 "-" "curl/8.5.0"');
   });
+
+  it('does apply the offset in the brackets', () => {
+    expect(parseLine('10.1.1.1 - - [25/Nov/2026:13:00:00 -0530] "GET / HTTP/1.1" 200 1 "-" "-"').timestamp).toBe('2026-11-25T18:30:00.000Z');
+  });
 });
 
 describe('when the line is plain text', () => {
@@ -223,9 +227,23 @@ describe('when the line is garbage', () => {
     }
   });
 
+  it('does read a megabyte line in linear time', () => {
+    const huge = ['1.2.3.4 '.repeat(150_000), `{${'"a":1,'.repeat(150_000)}`, `a=${'"\\'.repeat(300_000)}`, `level=info ${'x='.repeat(400_000)}`, `[${' '.repeat(1_000_000)}`];
+    const start = performance.now();
+    for (const line of huge) for (const format of formats) parseLine(line, format);
+    expect(performance.now() - start).toBeLessThan(2000);
+  });
+
   it('does keep the line itself as message for an object without a message', () => {
     expect(parseLine('{}')).toEqual({ level: 'INFO', message: '{}' });
     expect(parseLine('{"level":{}}')).toEqual({ level: 'INFO', message: '{"level":{}}', metadata: { level: {} } });
+  });
+});
+
+describe('when a level is named like an Object.prototype property', () => {
+  it('does not take "constructor" or "__proto__" for a level', () => {
+    expect(parseLine('{"level":"constructor","msg":"x"}')).toEqual({ level: 'INFO', message: 'x', metadata: { level: 'constructor' } });
+    expect(parseLine('level=__proto__ msg=x').level).toBe('INFO');
   });
 });
 

@@ -84,7 +84,7 @@ export class StdinShipper {
   }
 
   private add(line: string): void {
-    const event = buildEvent(parseLine(line, this.o.format), this.o.context, `${this.runId}-${this.seq++}`, new Date().toISOString());
+    const event = buildEvent(parseLine(line, this.o.format), this.o.context, `${this.runId}-${this.seq++}`);
     this.batch.add(event);
   }
 
