@@ -24,7 +24,7 @@ describe('when clients POST /logs and GET /search', () => {
   const stream = `${namespace}:events`;
 
   const post = (body: string | Buffer, headers: Record<string, string> = {}, k: string | null = key) =>
-    fetch(`${url}/logs`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...(k ? { 'x-api-key': k } : {}), ...headers } });
+    fetch(`${url}/logs`, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers: { 'content-type': 'application/json', ...(k ? { 'x-api-key': k } : {}), ...headers } });
 
   beforeAll(async () => {
     db = await createTestDatabase();

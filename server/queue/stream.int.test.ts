@@ -71,8 +71,11 @@ describe('when events go through the stream', () => {
     await stream.ensureGroup('g');
     const [entry] = await stream.read(reader, 'g', 'c', 10, '>');
     await stream.deadLetter('postgres', [{ entry: entry!, reason: 'invalid byte sequence' }]);
-    const [[, fields]] = (await redis.xrange(stream.deadLetterKey, '-', '+')) as [string, string[]][];
-    const record = Object.fromEntries(fields!.reduce<string[][]>((acc, v, i) => (i % 2 ? acc : [...acc, [v, fields![i + 1]!]]), []));
+    const letters = await redis.xrange(stream.deadLetterKey, '-', '+');
+    expect(letters).toHaveLength(1);
+    const fields = letters[0]![1];
+    const record: Record<string, string> = {};
+    for (let i = 0; i < fields.length; i += 2) record[fields[i]!] = fields[i + 1]!;
     expect(record).toMatchObject({ sink: 'postgres', reason: 'invalid byte sequence', entry_id: entry!.id });
     expect(JSON.parse(record.event!).event_id).toBe('e1');
   });

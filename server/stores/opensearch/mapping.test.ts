@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import type { LogEvent } from '../../../shared/event.ts';
+import { documentId, indexNameFor, indexTemplate, toDocument } from './mapping.ts';
+
+describe('when naming the index of an event', () => {
+  it('does use the event own UTC day, not the clock', () => {
+    expect(indexNameFor('ns', '2026-11-01T23:59:59.999Z')).toBe('ns-logs-2026.11.01');
+    expect(indexNameFor('ns', '2026-11-02T00:00:00.000Z')).toBe('ns-logs-2026.11.02');
+  });
+
+  it('does convert an offset to the UTC day', () => {
+    expect(indexNameFor('ns', '2026-11-01T22:30:00-05:00')).toBe('ns-logs-2026.11.02');
+  });
+
+  it('does keep years beyond 9999 and before year 0 apart', () => {
+    expect(indexNameFor('ns', '+012345-01-02T00:00:00.000Z')).toBe('ns-logs-+012345.01.02');
+    expect(indexNameFor('ns', '-000001-01-02T00:00:00.000Z')).toBe('ns-logs--000001.01.02');
+  });
+
+  it('does give nothing for a timestamp that is no time', () => {
+    expect(indexNameFor('ns', 'yesterday')).toBeUndefined();
+  });
+});
+
+describe('when building the document', () => {
+  const event: LogEvent = {
+    event_id: 'e1',
+    project_id: 3,
+    timestamp: '2026-11-01T10:00:00.000Z',
+    ingest_ts: '2026-11-01T10:00:01.000Z',
+    service: 'api',
+    level: 'INFO',
+    message: 'hello',
+  };
+
+  it('does include the project in the id, since event_id is unique only within a project', () => {
+    expect(documentId(event)).toBe('3:e1');
+  });
+
+  it('does store only the fields that are set', () => {
+    expect(toDocument(event)).toEqual(event);
+    expect(toDocument({ ...event, host: 'h', metadata: { a: 1 } })).toEqual({ ...event, host: 'h', metadata: { a: 1 } });
+  });
+
+  it('does leave out a key that the mapping does not know', () => {
+    const stray = { ...event, extra: 1 } as LogEvent;
+    expect(toDocument(stray)).not.toHaveProperty('extra');
+  });
+
+  it('does target only the namespace daily indices', () => {
+    expect(indexTemplate('ns').index_patterns).toEqual(['ns-logs-*']);
+  });
+});
