@@ -26,6 +26,11 @@ describe('when clients POST /logs and GET /search', () => {
   const post = (body: string | Buffer, headers: Record<string, string> = {}, k: string | null = key) =>
     fetch(`${url}/logs`, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers: { 'content-type': 'application/json', ...(k ? { 'x-api-key': k } : {}), ...headers } });
 
+  const lastEvent = async () => {
+    const [last] = await redis.xrevrange(stream, '+', '-', 'COUNT', 1);
+    return JSON.parse(last![1][1]!);
+  };
+
   beforeAll(async () => {
     db = await createTestDatabase();
     settings = loadSettings({ DATABASE_URL: db.url, REDIS_URL, LOGFLOW_NAMESPACE: namespace, LOGFLOW_PORT: '0', LOGFLOW_MAX_BODY_BYTES: '65536', LOGFLOW_SINKS: 'postgres' });
@@ -53,8 +58,7 @@ describe('when clients POST /logs and GET /search', () => {
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ accepted: 1, rejected: [] });
     expect(await redis.xlen(stream)).toBe(before + 1);
-    const [[, fields]] = (await redis.xrevrange(stream, '+', '-', 'COUNT', 1)) as [string, string[]][];
-    const stored = JSON.parse(fields![1]!);
+    const stored = await lastEvent();
     expect(stored).toMatchObject({ event_id: 'client-id-1', level: 'WARN', project_id: expect.any(Number), timestamp: '2026-11-01T10:00:00.000Z' });
     expect(Date.parse(stored.ingest_ts)).toBeGreaterThan(Date.now() - 60_000);
   });
@@ -79,8 +83,7 @@ describe('when clients POST /logs and GET /search', () => {
   it('keeps unknown fields under metadata', async () => {
     const res = await post(JSON.stringify(event({ event_id: 'with-extra', user_id: 42 })));
     expect(res.status).toBe(202);
-    const [[, fields]] = (await redis.xrevrange(stream, '+', '-', 'COUNT', 1)) as [string, string[]][];
-    expect(JSON.parse(fields![1]!).metadata).toEqual({ user_id: 42 });
+    expect((await lastEvent()).metadata).toEqual({ user_id: 42 });
   });
 
   it('answers 400 with every reason when no event is valid', async () => {
