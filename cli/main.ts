@@ -59,7 +59,8 @@ projects
 
 program
   .command('ship')
-  .description('read log lines from stdin, batch them and send them to the server')
+  .description('tail files (paths or globs) or read stdin, batch the lines and send them to the server')
+  .argument('[files...]', 'files or globs to tail; none: read stdin')
   .requiredOption('--service <name>', 'service the lines belong to')
   .option('--url <url>', 'server URL (env LOGFLOW_URL, default http://127.0.0.1:8080)')
   .option('--api-key <key>', 'project API key (env LOGFLOW_API_KEY)')
@@ -67,11 +68,21 @@ program
   .option('--env <env>', 'env field for every event')
   .option('--host <host>', 'host field for every event (default: this machine’s hostname)')
   .option('--field <key=value>', 'extra metadata field, repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
-  .option('--batch-size <n>', 'events per request', '500')
+  .option('--state-dir <dir>', 'checkpoints and spool (env LOGFLOW_STATE_DIR, default ~/.local/state/logflow)')
+  .option('--from-beginning', 'read files never seen before from their start, not their end')
+  .option('--multiline-start <regex>', 'a line matching this starts an event; others join the one above')
+  .option('--max-event-bytes <size>', 'cut an event longer than this (marked truncated in metadata)', '200KiB')
+  .option('--batch-size <n>', 'events per request', '1000')
+  .option('--batch-bytes <size>', 'bytes per request before gzip', '1MiB')
   .option('--flush-interval <duration>', 'send a partial batch after this long', '1s')
-  .option('--drain-timeout <duration>', 'on EOF or SIGTERM, how long to keep retrying before giving up', '30s')
-  .option('--quiet', 'no summary on stderr')
-  .action((o) => runCommand(async () => (await import('./commands/ship.ts')).ship(o)));
+  .option('--concurrency <n>', 'requests in flight at most', '2')
+  .option('--memory-limit <size>', 'batches held in memory before they go to the spool', '32MiB')
+  .option('--spool-max <size>', 'disk spool size limit', '1GiB')
+  .addOption(new Option('--when-full <policy>', 'when the spool is full').choices(['block', 'drop-oldest']).default('block'))
+  .option('--drain-timeout <duration>', 'on EOF or SIGTERM, how long to keep delivering before spooling the rest', '30s')
+  .option('--rotate-wait <duration>', 'how long a rotated or deleted file is still read after it stops growing', '5s')
+  .option('--quiet', 'no status line or summary on stderr')
+  .action((files, o) => runCommand(async () => (await import('./commands/ship.ts')).ship(files, o)));
 
 program
   .command('search')

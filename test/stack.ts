@@ -11,6 +11,7 @@ export interface Stack {
   namespace: string;
   databaseUrl: string;
   fileDir: string;
+  stateDir: string;
   createProject(name: string): Promise<string>;
   startWorker(extra?: NodeJS.ProcessEnv): ReturnType<typeof startCli>;
   worker?: ReturnType<typeof startCli>;
@@ -27,6 +28,7 @@ export async function startStack(o: { opensearch: boolean; workerEnv?: NodeJS.Pr
   const db = await createTestDatabase();
   const namespace = uniqueName('t');
   const fileDir = await mkdtemp(path.join(os.tmpdir(), 'logflow-files-'));
+  const stateDir = await mkdtemp(path.join(os.tmpdir(), 'logflow-state-'));
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
@@ -38,6 +40,7 @@ export async function startStack(o: { opensearch: boolean; workerEnv?: NodeJS.Pr
     LOGFLOW_PORT: String(port),
     LOGFLOW_URL: `http://127.0.0.1:${port}`,
     LOGFLOW_LOG_LEVEL: 'warn',
+    LOGFLOW_STATE_DIR: stateDir,
     ...(o.opensearch ? { OPENSEARCH_URL } : {}),
   };
   const migrated = await runCli(['migrate'], env);
@@ -49,6 +52,7 @@ export async function startStack(o: { opensearch: boolean; workerEnv?: NodeJS.Pr
     namespace,
     databaseUrl: db.url,
     fileDir,
+    stateDir,
     async createProject(name) {
       const r = await runCli(['projects', 'create', name, '--json'], env);
       if (r.code !== 0) throw new Error(`projects create failed: ${r.stderr}`);
@@ -67,6 +71,7 @@ export async function startStack(o: { opensearch: boolean; workerEnv?: NodeJS.Pr
       if (o.opensearch) await dropOpenSearchNamespace(namespace);
       await db.drop();
       await rm(fileDir, { recursive: true, force: true });
+      await rm(stateDir, { recursive: true, force: true });
     },
   };
   stack.server = startCli(['server'], { ...env, ...o.serverEnv });

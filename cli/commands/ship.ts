@@ -1,15 +1,25 @@
 import os from 'node:os';
+import path from 'node:path';
 import { loadSettings } from '../../shared/config.ts';
 import { parseDuration } from '../../shared/duration.ts';
 import { LogFlowError } from '../../shared/errors.ts';
+import { MAX_MESSAGE_BYTES } from '../../shared/event.ts';
 import { createLogger } from '../../shared/logger.ts';
+import { parseBytes } from '../../shared/size.ts';
 import { LogFlowClient } from '../client.ts';
 import { EXIT } from '../run.ts';
+import { CheckpointStore } from '../ship/checkpoints.ts';
+import { Delivery } from '../ship/delivery.ts';
 import { parseFields } from '../ship/event-builder.ts';
+import { FileSource } from '../ship/file-source.ts';
 import type { LineFormat } from '../ship/parse.ts';
-import { StdinShipper } from '../ship/stdin-shipper.ts';
+import { Shipper } from '../ship/shipper.ts';
+import { DiskSpool } from '../ship/spool.ts';
+import { claimStateDir, defaultStateDir } from '../ship/state-dir.ts';
+import { statusLine } from '../ship/status.ts';
+import { StdinSource } from '../ship/stdin-source.ts';
 
-interface ShipOptions {
+export interface ShipOptions {
   service: string;
   url?: string;
   apiKey?: string;
@@ -17,56 +27,153 @@ interface ShipOptions {
   env?: string;
   host?: string;
   field: string[];
+  stateDir?: string;
+  fromBeginning?: boolean;
+  multilineStart?: string;
+  maxEventBytes: string;
   batchSize: string;
+  batchBytes: string;
   flushInterval: string;
+  concurrency: string;
+  memoryLimit: string;
+  spoolMax: string;
+  whenFull: 'block' | 'drop-oldest';
   drainTimeout: string;
+  rotateWait: string;
   quiet?: boolean;
 }
 
 const usage = (message: string) => new LogFlowError('USAGE', message);
 
-function durationFlag(name: string, value: string): number {
+function duration(name: string, value: string): number {
   const ms = parseDuration(value);
   if (ms === undefined) throw usage(`--${name} "${value}" is not a duration like 500ms, 1s or 2m`);
   return ms;
 }
 
-export async function ship(o: ShipOptions): Promise<number> {
-  const settings = loadSettings(process.env, { LOGFLOW_URL: o.url, LOGFLOW_API_KEY: o.apiKey });
-  const batchSize = Number(o.batchSize);
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw usage('--batch-size must be a whole number from 1 to 10000');
+function bytes(name: string, value: string): number {
+  const n = parseBytes(value);
+  if (n === undefined || n < 1) throw usage(`--${name} "${value}" is not a size like 512KiB, 64MiB or 1GiB`);
+  return n;
+}
+
+function whole(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw usage(`--${name} must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+function regex(value: string | undefined): RegExp | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return new RegExp(value);
+  } catch (err) {
+    throw usage(`--multiline-start is not a valid regular expression: ${(err as Error).message}`);
+  }
+}
+
+export async function ship(files: string[], o: ShipOptions): Promise<number> {
+  const settings = loadSettings(process.env, { LOGFLOW_URL: o.url, LOGFLOW_API_KEY: o.apiKey, LOGFLOW_STATE_DIR: o.stateDir });
   let fields: Record<string, string>;
   try {
     fields = parseFields(o.field);
   } catch (err) {
     throw usage((err as Error).message);
   }
-  const log = createLogger(o.quiet ? 'error' : settings.LOGFLOW_LOG_LEVEL, 'logflow-ship');
-  const client = new LogFlowClient(settings.LOGFLOW_URL, settings.LOGFLOW_API_KEY, 4);
-  const shipper = new StdinShipper({
-    input: process.stdin,
-    client,
-    log,
-    context: { service: o.service, env: o.env, host: o.host ?? os.hostname(), fields },
-    format: o.format,
-    batchSize,
-    batchBytes: 1024 * 1024,
-    flushIntervalMs: durationFlag('flush-interval', o.flushInterval),
-    drainTimeoutMs: durationFlag('drain-timeout', o.drainTimeout),
-    concurrency: 2,
-  });
-  const onSignal = () => shipper.stop();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const maxEventBytes = bytes('max-event-bytes', o.maxEventBytes);
+  if (maxEventBytes > MAX_MESSAGE_BYTES) throw usage(`--max-event-bytes can be at most ${MAX_MESSAGE_BYTES} (the server's limit for a message)`);
+  const client = new LogFlowClient(settings.LOGFLOW_URL, settings.LOGFLOW_API_KEY, 8);
+  const log = createLogger(o.quiet ? 'error' : settings.LOGFLOW_LOG_LEVEL === 'info' ? 'warn' : settings.LOGFLOW_LOG_LEVEL, 'logflow-ship');
+  const state = await claimStateDir(path.resolve(settings.LOGFLOW_STATE_DIR ?? defaultStateDir()), o.service);
   try {
-    const s = await shipper.run();
-    if (!o.quiet) process.stderr.write(`logflow ship: ${s.read} lines read, ${s.accepted} accepted, ${s.rejected} refused, ${s.undelivered} not delivered\n`);
-    if (s.undelivered > 0) {
-      process.stderr.write(`logflow: ${s.undelivered} lines could not be delivered before the drain timeout (${o.drainTimeout}): the server at ${settings.LOGFLOW_URL} did not take them\n`);
-      return EXIT.FAILURE;
-    }
-    return s.rejected > 0 ? EXIT.FAILURE : EXIT.OK;
+    const spool = await DiskSpool.open(path.join(state.dir, 'spool'), bytes('spool-max', o.spoolMax));
+    if (spool.lines) log.warn({ events: spool.lines }, 'delivering events spooled by an earlier run first');
+    const delivery = new Delivery({ client, log, spool, concurrency: whole('concurrency', o.concurrency, 1, 64), memoryBytes: bytes('memory-limit', o.memoryLimit), whenFull: o.whenFull });
+    const shipper = new Shipper({
+      delivery,
+      log,
+      context: { service: o.service, env: o.env, host: o.host ?? os.hostname(), fields },
+      format: o.format,
+      multiline: { startPattern: regex(o.multilineStart), maxBytes: maxEventBytes, idleMs: 1000 },
+      batchSize: whole('batch-size', o.batchSize, 1, 10_000),
+      batchBytes: bytes('batch-bytes', o.batchBytes),
+      flushIntervalMs: duration('flush-interval', o.flushInterval),
+    });
+    const checkpoints = await CheckpointStore.open(state.dir);
+    return await run(files, o, { delivery, shipper, checkpoints, log, settingsUrl: settings.LOGFLOW_URL, spoolDir: path.join(state.dir, 'spool') });
   } finally {
+    await state.release();
     await client.close();
   }
+}
+
+interface Parts {
+  delivery: Delivery;
+  shipper: Shipper;
+  checkpoints: CheckpointStore;
+  log: ReturnType<typeof createLogger>;
+  settingsUrl: string;
+  spoolDir: string;
+}
+
+async function run(files: string[], o: ShipOptions, { delivery, shipper, checkpoints, log, settingsUrl, spoolDir }: Parts): Promise<number> {
+  const drainMs = duration('drain-timeout', o.drainTimeout);
+  const partialIdleMs = 5000;
+  delivery.start();
+  const fileSource = files.length
+    ? new FileSource({ patterns: files, fromBeginning: Boolean(o.fromBeginning), shipper, checkpoints, log, partialIdleMs, rotateWaitMs: duration('rotate-wait', o.rotateWait) })
+    : undefined;
+  const stdin = files.length ? undefined : new StdinSource(process.stdin, shipper, partialIdleMs);
+
+  let signalled = false;
+  let wake!: () => void;
+  const stopped = new Promise<void>((resolve) => (wake = resolve));
+  const onSignal = () => {
+    signalled = true;
+    stdin?.stop();
+    wake();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const showStatus = Boolean(process.stderr.isTTY) && !o.quiet;
+  const status = () => statusLine(shipper.stats, delivery.stats, delivery.spooledLines, fileSource?.files);
+  const ticker = setInterval(() => {
+    shipper.tick();
+    if (delivery.fatal) wake();
+  }, 200);
+  const saver = setInterval(() => void checkpoints.save().catch((err) => log.warn({ err: (err as Error).message }, 'could not save checkpoints')), 1000);
+  const painter = showStatus ? setInterval(() => process.stderr.write(`\r\x1b[K${status()}`), 2000) : undefined;
+
+  try {
+    if (fileSource) {
+      await fileSource.start();
+      await stopped;
+      await fileSource.close();
+    } else {
+      await Promise.race([stdin!.run(), stopped]);
+    }
+    await shipper.finish();
+  } finally {
+    clearInterval(ticker);
+    clearInterval(painter);
+  }
+  const waiting = await delivery.drain(delivery.fatal ? 0 : drainMs);
+  clearInterval(saver);
+  await checkpoints.save();
+  if (showStatus) process.stderr.write('\r\x1b[K');
+  if (!o.quiet) process.stderr.write(`logflow ship: ${status()}\n`);
+  if (delivery.fatal) {
+    process.stderr.write(`logflow: ${delivery.fatal.message}${waiting ? `; ${waiting} events wait in the spool (${spoolDir}) for the next run` : ''}\n`);
+    return EXIT.FAILURE;
+  }
+  if (waiting) {
+    process.stderr.write(`logflow: the server at ${settingsUrl} did not take every event within --drain-timeout ${o.drainTimeout}: ${waiting} events wait in the spool (${spoolDir}) and go first on the next run\n`);
+    return signalled ? EXIT.OK : EXIT.FAILURE;
+  }
+  if (delivery.stats.rejected) {
+    process.stderr.write(`logflow: the server refused ${delivery.stats.rejected} events (reasons above); the rest were delivered\n`);
+    return EXIT.FAILURE;
+  }
+  return EXIT.OK;
 }

@@ -1,4 +1,4 @@
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -61,12 +61,15 @@ export class DiskSpool {
     this.lines += entry.lines;
   }
 
-  /** The oldest batch, without removing it: it goes only once delivered (remove). */
-  async oldest(): Promise<{ seq: number; lines: string[] } | undefined> {
-    const first = this.files[0];
-    if (!first) return undefined;
-    const text = await readFile(this.fileFor(first.seq), 'utf8');
-    return { seq: first.seq, lines: text.split('\n').filter(Boolean) };
+  /** Batches on disk, oldest first. */
+  seqs(): number[] {
+    return this.files.map((f) => f.seq);
+  }
+
+  /** A batch's lines; it stays on disk until remove(). */
+  async read(seq: number): Promise<string[]> {
+    const text = await readFile(this.fileFor(seq), 'utf8');
+    return text.split('\n').filter(Boolean);
   }
 
   /** Removes a batch: delivered, or dropped to make room (then its lines are returned for counting). */
@@ -89,14 +92,4 @@ function countLines(text: string): number {
   let n = 0;
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
   return n;
-}
-
-export async function spoolSize(dir: string): Promise<number> {
-  try {
-    let total = 0;
-    for (const n of await readdir(dir)) total += (await stat(path.join(dir, n))).size;
-    return total;
-  } catch {
-    return 0;
-  }
 }

@@ -1,0 +1,124 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+
+/** How many leading bytes of a file identify it, with its device and inode. */
+export const FINGERPRINT_BYTES = 256;
+
+/**
+ * Where shipping of one file stands. `id` is made once, when the file is first seen, and saved before
+ * any of its lines is sent: every event_id from this file is `<id>:<byte offset>`, so after a crash
+ * the same line gets the same id and the server stores it once.
+ */
+export interface FileCheckpoint {
+  id: string;
+  dev: number;
+  ino: number;
+  /** sha256 of the first fpLen bytes: tells a reused inode from the file we knew. */
+  fingerprint: string;
+  fpLen: number;
+  /** Byte offset just past the last line the server accepted (or the spool holds). */
+  offset: number;
+  path: string;
+  updatedAt: number;
+}
+
+const FORGET_AFTER_MS = 7 * 86_400_000;
+
+/** The state directory's record of every file: one JSON file, replaced atomically on each save. */
+export class CheckpointStore {
+  private dirty = false;
+  private saving?: Promise<void>;
+
+  private constructor(
+    private readonly file: string,
+    private readonly records: Map<string, FileCheckpoint>,
+  ) {}
+
+  static async open(dir: string): Promise<CheckpointStore> {
+    await mkdir(dir, { recursive: true });
+    const file = path.join(dir, 'checkpoints.json');
+    const records = new Map<string, FileCheckpoint>();
+    try {
+      const data = JSON.parse(await readFile(file, 'utf8')) as { files?: FileCheckpoint[] };
+      for (const r of data.files ?? []) records.set(r.id, r);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read checkpoints in ${file}: ${(err as Error).message}`);
+    }
+    return new CheckpointStore(file, records);
+  }
+
+  /** The checkpoint of the file open in `handle`, if we have shipped from it before. */
+  async find(handle: FileHandle, dev: number, ino: number, size: number): Promise<FileCheckpoint | undefined> {
+    for (const r of this.records.values()) {
+      if (r.dev !== dev || r.ino !== ino || size < r.fpLen) continue;
+      if ((await fingerprint(handle, r.fpLen)) === r.fingerprint) return r;
+    }
+    return undefined;
+  }
+
+  /** Records a file seen for the first time; saved at once, before anything is sent under its id. */
+  async create(handle: FileHandle, filePath: string, dev: number, ino: number, size: number, offset: number): Promise<FileCheckpoint> {
+    // A record for the same inode with other content is an inode reused by a new file: forget it.
+    for (const [id, r] of this.records) if (r.dev === dev && r.ino === ino) this.records.delete(id);
+    const fpLen = Math.min(size, FINGERPRINT_BYTES);
+    const r: FileCheckpoint = { id: `f${randomBytes(6).toString('hex')}`, dev, ino, fingerprint: await fingerprint(handle, fpLen), fpLen, offset, path: filePath, updatedAt: Date.now() };
+    this.records.set(r.id, r);
+    this.dirty = true;
+    await this.save();
+    return r;
+  }
+
+  /** Moves a file's checkpoint forward; widens its fingerprint while the file is still short. */
+  async advance(r: FileCheckpoint, offset: number, handle?: FileHandle): Promise<void> {
+    if (offset <= r.offset) return;
+    r.offset = offset;
+    r.updatedAt = Date.now();
+    if (handle && r.fpLen < FINGERPRINT_BYTES && offset > r.fpLen) {
+      r.fpLen = Math.min(offset, FINGERPRINT_BYTES);
+      r.fingerprint = await fingerprint(handle, r.fpLen);
+    }
+    this.dirty = true;
+  }
+
+  /** The file a record describes now lives elsewhere (a copytruncate copy holds what we were reading). */
+  relocate(r: FileCheckpoint, to: { dev: number; ino: number; path: string; offset: number }): void {
+    Object.assign(r, to, { updatedAt: Date.now() });
+    this.records.set(r.id, r);
+    this.dirty = true;
+  }
+
+  forget(r: FileCheckpoint): void {
+    this.dirty = this.records.delete(r.id) || this.dirty;
+  }
+
+  /** Writes the records if anything changed: to a temporary file, fsynced, then renamed over the old one. */
+  async save(): Promise<void> {
+    while (this.saving) await this.saving;
+    if (!this.dirty) return;
+    this.dirty = false;
+    this.saving = this.write().finally(() => (this.saving = undefined));
+    await this.saving;
+  }
+
+  private async write(): Promise<void> {
+    const now = Date.now();
+    for (const [id, r] of this.records) if (now - r.updatedAt > FORGET_AFTER_MS) this.records.delete(id);
+    const tmp = `${this.file}.tmp`;
+    const handle = await open(tmp, 'w');
+    try {
+      await handle.writeFile(JSON.stringify({ version: 1, files: [...this.records.values()] }));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, this.file);
+  }
+}
+
+export async function fingerprint(handle: FileHandle, length: number): Promise<string> {
+  const buf = Buffer.alloc(length);
+  const { bytesRead } = length ? await handle.read(buf, 0, length, 0) : { bytesRead: 0 };
+  return createHash('sha256').update(buf.subarray(0, bytesRead)).digest('hex');
+}

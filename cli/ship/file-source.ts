@@ -1,0 +1,182 @@
+import { open, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import { glob } from 'tinyglobby';
+import { errorMessage } from '../../shared/errors.ts';
+import { Tailer, type TailerOptions } from './tailer.ts';
+
+export interface FileSourceOptions extends TailerOptions {
+  /** Paths or globs (`*`, `?`, `[...]`, `**`), as given on the command line. */
+  patterns: string[];
+  fromBeginning: boolean;
+  pollMs?: number;
+  rescanMs?: number;
+  /** How long a rotated or deleted file is still read after its last growth before it is let go. */
+  rotateWaitMs?: number;
+}
+
+const GLOB_CHARS = /[*?[\]{}]/;
+
+/**
+ * Tails every file matching the patterns: those there at start (from their checkpoint, else from
+ * their end unless fromBeginning), and those that appear later (from their beginning). chokidar tells
+ * us early about new and growing files; a periodic scan and poll make sure nothing depends on an
+ * event arriving. Rotation: a renamed file keeps its tailer (same inode) until read to its end; the
+ * new file at the path gets a tailer of its own. Copytruncate: see Tailer.
+ */
+export class FileSource {
+  private readonly tailers = new Map<string, Tailer>(); // by dev:ino
+  private watcher?: FSWatcher;
+  private timers: NodeJS.Timeout[] = [];
+  private scanning?: Promise<void>;
+  private closed = false;
+  /** New files that look like a copy of a file we tail: given a few scans to prove it (copytruncate). */
+  private readonly suspects = new Map<string, number>();
+
+  constructor(private readonly o: FileSourceOptions) {}
+
+  async start(): Promise<void> {
+    await this.scan(true);
+    const dirs = [...new Set(this.o.patterns.map(baseDir))];
+    this.watcher = watch(dirs, { ignoreInitial: true, depth: this.o.patterns.some((p) => p.includes('**')) ? 99 : 0, persistent: false });
+    this.watcher.on('add', () => void this.scan(false));
+    this.watcher.on('change', (p) => void this.pollPath(path.resolve(p)));
+    this.watcher.on('error', (err) => this.o.log.warn({ err: errorMessage(err) }, 'file watcher error; polling continues'));
+    this.timers.push(setInterval(() => void this.pollAll(), this.o.pollMs ?? 250));
+    this.timers.push(setInterval(() => void this.scan(false), this.o.rescanMs ?? 1000));
+  }
+
+  get files(): number {
+    return this.tailers.size;
+  }
+
+  /** Stops reading; whatever each file holds is handed to the shipper. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.timers.forEach(clearInterval);
+    await this.watcher?.close();
+    await this.scanning;
+    await Promise.allSettled([...this.tailers.values()].map((t) => t.close()));
+  }
+
+  private scan(startup: boolean): Promise<void> {
+    this.scanning ??= this.doScan(startup)
+      .catch((err) => this.o.log.warn({ err: errorMessage(err) }, 'scanning for files failed'))
+      .finally(() => (this.scanning = undefined));
+    return this.scanning;
+  }
+
+  private async doScan(startup: boolean): Promise<void> {
+    const seen = new Set<string>();
+    for (const file of await expand(this.o.patterns)) {
+      if (this.closed) return;
+      const st = await stat(file).catch(() => undefined);
+      if (!st?.isFile()) continue;
+      const id = `${st.dev}:${st.ino}`;
+      seen.add(id);
+      const known = this.tailers.get(id);
+      if (known) {
+        known.path = file; // renamed within the patterns: same file, same tailer
+        continue;
+      }
+      if (!startup && (await this.looksLikeCopy(file, id, st.size))) continue;
+      const t = await Tailer.open(this.o, file, startup, this.o.fromBeginning);
+      if (!t) continue;
+      t.onTruncate = (tailer) => this.finishFromCopy(tailer);
+      this.tailers.set(id, t);
+      this.o.log.info({ path: file, from: t.offset }, 'tailing');
+      await t.poll();
+    }
+    const now = Date.now();
+    for (const [id, t] of this.tailers) {
+      const pathNow = await stat(t.path).catch(() => undefined);
+      const movedOrGone = !seen.has(id) || !pathNow || `${pathNow.dev}:${pathNow.ino}` !== id;
+      if (movedOrGone) t.rotatedAt ??= now;
+    }
+  }
+
+  private async pollAll(): Promise<void> {
+    const now = Date.now();
+    for (const [id, t] of this.tailers) {
+      try {
+        await t.poll(now);
+        if (t.finished(now, this.o.rotateWaitMs ?? 5000)) {
+          this.tailers.delete(id);
+          await t.close();
+          this.o.log.info({ path: t.path }, 'rotated file read to its end; let go');
+        }
+      } catch (err) {
+        this.o.log.warn({ err: errorMessage(err), path: t.path }, 'reading failed; will retry');
+      }
+    }
+  }
+
+  private async pollPath(file: string): Promise<void> {
+    for (const t of this.tailers.values()) if (t.path === file) await t.poll().catch(() => {});
+  }
+
+  /**
+   * A new file that starts with the same bytes as a file we tail, in the same directory, may be a
+   * copytruncate copy whose truncation we have not seen yet; reading it from its start would send
+   * everything twice. It gets three scans; if no truncation claims it, it is a file of its own.
+   */
+  private async looksLikeCopy(file: string, id: string, size: number): Promise<boolean> {
+    const twin = [...this.tailers.values()].find((t) => path.dirname(t.path) === path.dirname(file) && t.head.length > 0 && size >= t.head.length);
+    if (!twin) return false;
+    const fh = await open(file, 'r').catch(() => undefined);
+    if (!fh) return false;
+    try {
+      const buf = Buffer.alloc(twin.head.length);
+      await fh.read(buf, 0, buf.length, 0);
+      if (!buf.equals(twin.head)) return false;
+    } finally {
+      await fh.close();
+    }
+    const tries = (this.suspects.get(id) ?? 0) + 1;
+    this.suspects.set(id, tries);
+    return tries <= 3;
+  }
+
+  /** Reads the rest of a truncated file's content from its copy, under the same id and offsets. */
+  private async finishFromCopy(t: Tailer): Promise<void> {
+    const dir = path.dirname(t.path);
+    for (const name of await readdir(dir)) {
+      const file = path.join(dir, name);
+      const st = await stat(file).catch(() => undefined);
+      if (!st?.isFile() || st.ino === t.ino || st.size < t.offset || !t.head.length) continue;
+      const fh = await open(file, 'r').catch(() => undefined);
+      if (!fh) continue;
+      try {
+        const head = Buffer.alloc(t.head.length);
+        await fh.read(head, 0, head.length, 0);
+        if (!head.equals(t.head)) continue;
+        const rest = Buffer.alloc(st.size - t.offset);
+        await fh.read(rest, 0, rest.length, t.offset);
+        if (rest.length) await t.consume(rest);
+        this.o.checkpoints.relocate(t.record, { dev: st.dev, ino: st.ino, path: file, offset: st.size });
+        this.suspects.delete(`${st.dev}:${st.ino}`);
+        this.o.log.info({ path: t.path, copy: file, bytes: rest.length }, 'read the end of the truncated file from its copy');
+        return;
+      } finally {
+        await fh.close();
+      }
+    }
+  }
+}
+
+/** The directory a pattern's matches live under (what chokidar watches). */
+function baseDir(pattern: string): string {
+  const parts = path.resolve(pattern).split(path.sep);
+  const i = parts.findIndex((p) => GLOB_CHARS.test(p));
+  return i < 0 ? path.dirname(parts.join(path.sep)) : parts.slice(0, i).join(path.sep) || path.sep;
+}
+
+/** Files matching the patterns now (tinyglobby: the matcher chokidar's own ecosystem uses). */
+async function expand(patterns: string[]): Promise<string[]> {
+  const resolved = patterns.map((p) => path.resolve(p));
+  const plain = resolved.filter((p) => !GLOB_CHARS.test(p));
+  const globs = resolved.filter((p) => GLOB_CHARS.test(p));
+  const matched = globs.length ? await glob(globs, { absolute: true, onlyFiles: true, dot: true, expandDirectories: false }) : [];
+  return [...new Set([...plain, ...matched])];
+}

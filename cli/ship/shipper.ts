@@ -1,0 +1,181 @@
+import type { Logger } from '../../shared/logger.ts';
+import type { Delivery, OutgoingBatch } from './delivery.ts';
+import { buildEvent, type ShipContext } from './event-builder.ts';
+import { MultilineJoiner, type JoinedEvent, type MultilineOptions } from './multiline.ts';
+import { parseLine, type LineFormat } from './parse.ts';
+
+export interface ShipperOptions {
+  delivery: Delivery;
+  log: Logger;
+  context: ShipContext;
+  format: LineFormat;
+  multiline: Omit<MultilineOptions, 'startOffset'>;
+  batchSize: number;
+  batchBytes: number;
+  flushIntervalMs: number;
+}
+
+export interface ShipperStats {
+  lines: number;
+  events: number;
+}
+
+/** A batch being filled, with how far into each source its events reach. */
+interface OpenBatch {
+  lines: string[];
+  bytes: number;
+  reach: Map<Lane, number>;
+  openedAt: number;
+}
+
+/**
+ * The middle of the agent: sources push lines into lanes (one per file, or stdin); each lane joins
+ * multiline events and parses them; events are gathered into batches by count, bytes and time and
+ * handed to Delivery. A lane learns when its lines are safe (accepted, or on disk in the spool), in
+ * source order, and only then moves its checkpoint.
+ */
+export class Shipper {
+  readonly stats: ShipperStats = { lines: 0, events: 0 };
+  private batch: OpenBatch = newBatch();
+  private readonly sealed: OutgoingBatch[] = [];
+  private handing?: Promise<void>;
+  private readonly lanes = new Set<Lane>();
+
+  constructor(readonly o: ShipperOptions) {}
+
+  /** A lane for one source: `key` prefixes its event ids; `committed` is told how far it is safe. */
+  lane(key: string, startOffset: number, committed: (offset: number) => void): Lane {
+    const lane = new Lane(this, key, startOffset, committed);
+    this.lanes.add(lane);
+    return lane;
+  }
+
+  /** @internal A lane's complete event. */
+  add(lane: Lane, joined: JoinedEvent): void {
+    const event = buildEvent(parseLine(joined.text, this.o.format), this.o.context, `${lane.key}:${joined.start}`);
+    if (joined.truncated) event.metadata = { ...(event.metadata as object | undefined), truncated: true, original_lines: joined.lines };
+    const line = JSON.stringify(event);
+    const b = this.batch;
+    b.lines.push(line);
+    b.bytes += line.length + 1;
+    b.reach.set(lane, joined.end);
+    this.stats.events++;
+    if (b.lines.length >= this.o.batchSize || b.bytes >= this.o.batchBytes) this.seal();
+  }
+
+  /** Timer work: multiline events idle long enough, a batch old enough, lanes with nothing in flight. */
+  tick(now = Date.now()): void {
+    for (const lane of this.lanes) lane.flushIdle(now);
+    if (this.batch.lines.length && now - this.batch.openedAt >= this.o.flushIntervalMs) this.seal();
+    for (const lane of this.lanes) lane.settleIdle();
+  }
+
+  /** Resolves once sealed batches are with Delivery: a source awaits it between reads (backpressure). */
+  async settle(): Promise<void> {
+    while (this.handing) await this.handing;
+  }
+
+  /** Closes every open event and batch (EOF, shutdown). */
+  async finish(): Promise<void> {
+    for (const lane of this.lanes) lane.finish();
+    this.seal();
+    await this.settle();
+  }
+
+  /** @internal */
+  remove(lane: Lane): void {
+    this.lanes.delete(lane);
+  }
+
+  private seal(): void {
+    const b = this.batch;
+    if (!b.lines.length) return;
+    this.batch = newBatch();
+    const marks = [...b.reach].map(([lane, end]) => lane.mark(end));
+    this.sealed.push({ lines: b.lines, bytes: b.bytes, secured: () => marks.forEach((m) => m.secure()) });
+    this.handing ??= this.handOver();
+  }
+
+  private async handOver(): Promise<void> {
+    try {
+      for (let next = this.sealed.shift(); next; next = this.sealed.shift()) await this.o.delivery.enqueue(next);
+    } finally {
+      this.handing = undefined;
+    }
+  }
+}
+
+function newBatch(): OpenBatch {
+  return { lines: [], bytes: 0, reach: new Map(), openedAt: Date.now() };
+}
+
+/** One source's way through the shipper, and the bookkeeping of how far it is safe. */
+export class Lane {
+  private readonly joiner: MultilineJoiner;
+  private readonly marks: { end: number; secured: boolean; secure: () => void }[] = [];
+  private committedTo: number;
+  private inBatch = false;
+
+  constructor(
+    private readonly shipper: Shipper,
+    readonly key: string,
+    startOffset: number,
+    private readonly committed: (offset: number) => void,
+  ) {
+    this.joiner = new MultilineJoiner({ ...shipper.o.multiline, startOffset });
+    this.committedTo = startOffset;
+  }
+
+  push(text: string, start: number, end: number, now: number): void {
+    this.shipper.stats.lines++;
+    for (const e of this.joiner.push(text, start, end, now)) this.emit(e);
+  }
+
+  flushIdle(now: number): void {
+    for (const e of this.joiner.flushIdle(now)) this.emit(e);
+  }
+
+  finish(): void {
+    for (const e of this.joiner.flush()) this.emit(e);
+  }
+
+  close(): void {
+    this.finish();
+    this.shipper.remove(this);
+  }
+
+  /** True once every line handed to this lane is safe. */
+  get drained(): boolean {
+    return !this.marks.length && !this.inBatch && this.joiner.committedOffset <= this.committedTo;
+  }
+
+  /** @internal Called when a batch holding this lane's events up to `end` is sealed. */
+  mark(end: number) {
+    this.inBatch = false;
+    const m = { end, secured: false, secure: () => ((m.secured = true), this.advance()) };
+    this.marks.push(m);
+    return m;
+  }
+
+  /** Lines that made no event (blank lines) are safe as soon as nothing before them waits. */
+  settleIdle(): void {
+    if (!this.marks.length && !this.inBatch) this.moveTo(this.joiner.committedOffset);
+  }
+
+  private emit(e: JoinedEvent): void {
+    this.inBatch = true;
+    this.shipper.add(this, e);
+  }
+
+  private advance(): void {
+    let to: number | undefined;
+    while (this.marks[0]?.secured) to = this.marks.shift()!.end;
+    if (to !== undefined) this.moveTo(to);
+  }
+
+  private moveTo(offset: number): void {
+    if (offset <= this.committedTo) return;
+    this.committedTo = offset;
+    this.committed(offset);
+  }
+}

@@ -1,0 +1,144 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import type { Logger } from '../../shared/logger.ts';
+import type { CheckpointStore, FileCheckpoint } from './checkpoints.ts';
+import { FINGERPRINT_BYTES } from './checkpoints.ts';
+import { LineSplitter } from './line-splitter.ts';
+import type { Lane, Shipper } from './shipper.ts';
+
+const CHUNK = 1 << 20;
+
+export interface TailerOptions {
+  shipper: Shipper;
+  checkpoints: CheckpointStore;
+  log: Logger;
+  /** A partial last line is sent as it is after this long without its newline. */
+  partialIdleMs: number;
+}
+
+/**
+ * Reads one file (one inode) from its checkpoint on, through one lane. Holds the file open, so a
+ * renamed or deleted file is still read to its end before it is let go.
+ */
+export class Tailer {
+  private lane!: Lane;
+  private splitter!: LineSplitter;
+  /** Offset of the next byte to read. */
+  offset = 0;
+  /** The first bytes of the file as we read them: what a copytruncate copy starts with too. */
+  head = Buffer.alloc(0);
+  lastGrowth = Date.now();
+  /** Set when the path now names another file, or none: read to the end, then close. */
+  rotatedAt?: number;
+  private closed = false;
+  private reading?: Promise<void>;
+  private readonly buf = Buffer.allocUnsafe(CHUNK);
+
+  private constructor(
+    private readonly o: TailerOptions,
+    readonly fh: FileHandle,
+    public path: string,
+    readonly dev: number,
+    readonly ino: number,
+    public record: FileCheckpoint,
+  ) {}
+
+  static async open(o: TailerOptions, path: string, startup: boolean, fromBeginning: boolean): Promise<Tailer | undefined> {
+    let fh: FileHandle;
+    try {
+      fh = await open(path, 'r');
+    } catch {
+      return undefined; // gone between the scan and the open: the next scan decides
+    }
+    const st = await fh.stat();
+    let record = await o.checkpoints.find(fh, st.dev, st.ino, st.size);
+    if (record && st.size < record.offset) record = undefined; // shorter than where we were: truncated while we were away
+    record ??= await o.checkpoints.create(fh, path, st.dev, st.ino, st.size, startup && !fromBeginning ? st.size : 0);
+    record.path = path;
+    const t = new Tailer(o, fh, path, st.dev, st.ino, record);
+    await t.begin(record, record.offset);
+    return t;
+  }
+
+  get key(): string {
+    return this.record.id;
+  }
+
+  private async begin(record: FileCheckpoint, offset: number): Promise<void> {
+    this.record = record;
+    this.offset = offset;
+    this.splitter = new LineSplitter(offset);
+    this.lane = this.o.shipper.lane(record.id, offset, (to) => {
+      this.o.checkpoints.advance(record, to, this.closed ? undefined : this.fh).catch((err) => this.o.log.warn({ err: (err as Error).message, path: this.path }, 'could not update a checkpoint'));
+    });
+    if (offset > 0) {
+      const { bytesRead } = await this.fh.read(this.buf, 0, Math.min(offset, FINGERPRINT_BYTES), 0);
+      this.head = Buffer.from(this.buf.subarray(0, bytesRead));
+    } else {
+      this.head = Buffer.alloc(0);
+    }
+  }
+
+  /** Reads what is new; one read at a time per file. */
+  poll(now = Date.now()): Promise<void> {
+    this.reading ??= this.readNew(now).finally(() => (this.reading = undefined));
+    return this.reading;
+  }
+
+  /** Done with: rotated away, read to the end, and quiet for rotateWaitMs. */
+  finished(now: number, rotateWaitMs: number): boolean {
+    return this.rotatedAt !== undefined && !this.reading && now - this.lastGrowth >= rotateWaitMs && now - this.rotatedAt >= rotateWaitMs;
+  }
+
+  /** Hands out what it holds (a partial line, a multiline event) and closes the file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.reading;
+    this.splitter.flushPartial((t, s, e) => this.lane.push(t, s, e, Date.now()));
+    this.lane.close();
+    this.closed = true;
+    await this.fh.close().catch(() => {});
+  }
+
+  private async readNew(now: number): Promise<void> {
+    if (this.closed) return;
+    const st = await this.fh.stat();
+    if (st.size < this.offset) await this.truncated();
+    for (;;) {
+      const { bytesRead } = await this.fh.read(this.buf, 0, CHUNK, this.offset);
+      if (!bytesRead) break;
+      await this.consume(this.buf.subarray(0, bytesRead));
+    }
+    if (this.splitter.pendingBytes && now - this.lastGrowth >= this.o.partialIdleMs) {
+      this.splitter.flushPartial((t, s, e) => this.lane.push(t, s, e, now));
+    }
+  }
+
+  /** @internal Feeds bytes read at this.offset, from this file or from its copytruncate copy. */
+  async consume(bytes: Buffer): Promise<void> {
+    if (this.head.length < FINGERPRINT_BYTES && this.offset < FINGERPRINT_BYTES) {
+      this.head = Buffer.concat([this.head, bytes.subarray(0, FINGERPRINT_BYTES - this.offset)]);
+    }
+    const now = Date.now();
+    this.splitter.feed(bytes, (t, s, e) => this.lane.push(t, s, e, now));
+    this.offset += bytes.length;
+    this.lastGrowth = now;
+    await this.o.shipper.settle();
+  }
+
+  /**
+   * The file is shorter than what we read: copytruncate. The copy (same first bytes, another inode,
+   * found by the caller's hook) is read from where we were, under this file's id, so every line lands
+   * once; then this file starts over as a new generation with an id of its own.
+   */
+  onTruncate?: (t: Tailer) => Promise<void>;
+
+  private async truncated(): Promise<void> {
+    this.o.log.info({ path: this.path, at: this.offset }, 'file truncated (copytruncate): finishing from the copy, then reading it anew');
+    await this.onTruncate?.(this);
+    this.splitter.flushPartial((t, s, e) => this.lane.push(t, s, e, Date.now()));
+    this.lane.close();
+    const st = await this.fh.stat();
+    const record = await this.o.checkpoints.create(this.fh, this.path, st.dev, st.ino, st.size, 0);
+    await this.begin(record, 0);
+  }
+}
