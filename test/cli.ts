@@ -26,8 +26,8 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, input?: string | 
 }
 
 /** Starts a long-running `logflow` command; its stderr is kept for when a test fails. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(args: string[], env: NodeJS.ProcessEnv, stdin: 'ignore' | 'pipe' = 'ignore'): ChildProcess & { output: () => string } {
+  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: [stdin, 'pipe', 'pipe'] });
   const chunks: Buffer[] = [];
   child.stdout!.on('data', (b) => chunks.push(b));
   child.stderr!.on('data', (b) => chunks.push(b));

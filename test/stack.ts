@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { exited, freePort, runCli, startCli, stop } from './cli.ts';
+import { freePort, runCli, startCli, stop } from './cli.ts';
 import { createTestDatabase, dropOpenSearchNamespace, eventually, OPENSEARCH_URL, REDIS_URL, uniqueName } from './helpers.ts';
 
 export interface Stack {
@@ -14,6 +14,8 @@ export interface Stack {
   stateDir: string;
   createProject(name: string): Promise<string>;
   startWorker(extra?: NodeJS.ProcessEnv): ReturnType<typeof startCli>;
+  /** Starts `logflow server` (again) and waits until it answers. */
+  startServer(): Promise<void>;
   worker?: ReturnType<typeof startCli>;
   server?: ReturnType<typeof startCli>;
   destroy(): Promise<void>;
@@ -62,6 +64,14 @@ export async function startStack(o: { opensearch: boolean; workerEnv?: NodeJS.Pr
       stack.worker = startCli(['worker'], { ...env, ...o.workerEnv, ...extra });
       return stack.worker;
     },
+    async startServer() {
+      stack.server = startCli(['server'], { ...env, ...o.serverEnv });
+      await eventually(async () => {
+        if (stack.server!.exitCode !== null) throw new Error(`server exited: ${stack.server!.output()}`);
+        const r = await fetch(`${stack.url}/healthz`).catch(() => undefined);
+        return r?.ok ? true : undefined;
+      }, 60_000, 'the server to answer /healthz');
+    },
     async destroy() {
       await stop(stack.server);
       await stop(stack.worker);
@@ -74,13 +84,7 @@ export async function startStack(o: { opensearch: boolean; workerEnv?: NodeJS.Pr
       await rm(stateDir, { recursive: true, force: true });
     },
   };
-  stack.server = startCli(['server'], { ...env, ...o.serverEnv });
   stack.startWorker();
-  await eventually(async () => {
-    if (stack.server!.exitCode !== null) throw new Error(`server exited: ${stack.server!.output()}`);
-    const r = await fetch(`${stack.url}/healthz`).catch(() => undefined);
-    return r?.ok ? true : undefined;
-  }, 60_000, 'the server to answer /healthz');
-  void exited(stack.server);
+  await stack.startServer();
   return stack;
 }
