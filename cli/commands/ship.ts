@@ -128,10 +128,13 @@ async function run(files: string[], o: ShipOptions, { delivery, shipper, checkpo
   let signalled = false;
   let wake!: () => void;
   const stopped = new Promise<void>((resolve) => (wake = resolve));
-  const onSignal = () => {
-    signalled = true;
+  const halt = () => {
     stdin?.stop();
     wake();
+  };
+  const onSignal = () => {
+    signalled = true;
+    halt();
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -140,7 +143,7 @@ async function run(files: string[], o: ShipOptions, { delivery, shipper, checkpo
   const status = () => statusLine(shipper.stats, delivery.stats, delivery.spooledLines, fileSource?.files);
   const ticker = setInterval(() => {
     shipper.tick();
-    if (delivery.fatal) wake();
+    if (delivery.fatal) halt();
   }, 200);
   const saver = setInterval(() => void checkpoints.save().catch((err) => log.warn({ err: (err as Error).message }, 'could not save checkpoints')), 1000);
   const painter = showStatus ? setInterval(() => process.stderr.write(`\r\x1b[K${status()}`), 2000) : undefined;

@@ -73,10 +73,17 @@ export class Delivery {
     return !this.memory.length && !this.o.spool.batches && !this.inFlight;
   }
 
-  /** Takes a batch; waits only when the spool is full and the policy is to block. */
+  /**
+   * Takes a batch; waits only when the spool is full and the policy is to block. Once delivery has
+   * stopped for good (a refused key), batches go straight to the spool: the next run, with a key
+   * that works, delivers them.
+   */
   async enqueue(batch: OutgoingBatch): Promise<void> {
-    if (this.fatal) throw this.fatal;
     const spool = this.o.spool;
+    if (this.fatal) {
+      await spool.append(batch.lines);
+      return batch.secured?.();
+    }
     if (!spool.batches && this.memoryBytes + batch.bytes <= this.o.memoryBytes) {
       this.memory.push(batch);
       this.memoryBytes += batch.bytes;
@@ -109,8 +116,7 @@ export class Delivery {
   private async makeRoom(bytes: number): Promise<void> {
     const spool = this.o.spool;
     // A batch larger than the whole spool still goes in when the spool is empty: never refuse it outright.
-    while (spool.batches && !spool.fits(bytes)) {
-      if (this.fatal) throw this.fatal;
+    while (spool.batches && !spool.fits(bytes) && !this.fatal) {
       const victim = this.o.whenFull === 'drop-oldest' ? spool.seqs().find((s) => !this.spoolInFlight.has(s)) : undefined;
       if (victim !== undefined) {
         const lines = await spool.remove(victim);

@@ -82,6 +82,8 @@ export class SinkWorker {
         baseMs: 250,
         maxMs: 5000,
         onRetry: (err, attempt) => {
+          // Someone deleted the stream or our group (a flush, a cleanup): make it again and go on.
+          if (errorMessage(err).includes('NOGROUP')) void this.o.stream.ensureGroup(this.group).catch(() => {});
           if (attempt % 10 === 0) this.o.log.warn({ sink: this.group, err: errorMessage(err) }, 'Redis unavailable, retrying');
         },
       });
