@@ -75,11 +75,13 @@ export class CheckpointStore {
     if (offset <= r.offset) return;
     r.offset = offset;
     r.updatedAt = Date.now();
-    if (handle && r.fpLen < FINGERPRINT_BYTES && offset > r.fpLen) {
-      r.fpLen = Math.min(offset, FINGERPRINT_BYTES);
-      r.fingerprint = await fingerprint(handle, r.fpLen);
-    }
     this.dirty = true;
+    if (handle && r.fpLen < FINGERPRINT_BYTES && offset > r.fpLen) {
+      const fpLen = Math.min(offset, FINGERPRINT_BYTES);
+      r.fingerprint = await fingerprint(handle, fpLen);
+      r.fpLen = fpLen;
+      this.dirty = true;
+    }
   }
 
   /** The file a record describes now lives elsewhere (a copytruncate copy holds what we were reading). */
