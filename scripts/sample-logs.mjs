@@ -1,7 +1,7 @@
 // Prints N sample log lines, as a mix of real shapes: pino JSON, logfmt (Go slog) and plain text.
 const n = Number(process.argv[2] ?? 2000);
 const now = Date.now();
-const levels = [30, 30, 30, 30, 40, 50, 20];
+const levels = [30, 30, 30, 30, 40, 30, 20];
 const words = { 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR' };
 const out = [];
 for (let i = 0; i < n; i++) {

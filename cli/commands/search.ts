@@ -76,7 +76,7 @@ export async function search(text: string[], o: SearchOptions): Promise<number> 
   } finally {
     await client.close();
   }
-  if (o.output === 'json') process.stdout.write(formatEvents(forJson, 'json', false));
+  if (o.output === 'json' && count) process.stdout.write(formatEvents(forJson, 'json', false));
   if (!count) process.stderr.write('no logs matched\n');
   return 0;
 }
