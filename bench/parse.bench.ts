@@ -9,7 +9,9 @@ const TARGET = 1_000_000;
 const FIXTURES = new URL('../cli/ship/fixtures/', import.meta.url);
 
 function load(filter: (name: string) => boolean): string[] {
-  return readdirSync(FIXTURES)
+  return readdirSync(FIXTURES, { withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => d.name)
     .filter(filter)
     .flatMap((name) => readFileSync(new URL(name, FIXTURES), 'utf8').split('\n'))
     .filter((line) => line !== '');
