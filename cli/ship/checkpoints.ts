@@ -84,8 +84,11 @@ export class CheckpointStore {
     }
   }
 
-  /** The file a record describes now lives elsewhere (a copytruncate copy holds what we were reading). */
-  relocate(r: FileCheckpoint, to: { dev: number; ino: number; path: string; offset: number }): void {
+  /**
+   * The file a record describes now lives elsewhere (a copytruncate copy holds what we were reading).
+   * Its offset stays: only confirmations move it (advance).
+   */
+  relocate(r: FileCheckpoint, to: { dev: number; ino: number; path: string }): void {
     Object.assign(r, to, { updatedAt: Date.now() });
     this.records.set(r.id, r);
     this.dirty = true;

@@ -122,14 +122,16 @@ export class FileSource {
    * everything twice. It gets three scans; if no truncation claims it, it is a file of its own.
    */
   private async looksLikeCopy(file: string, id: string, size: number): Promise<boolean> {
-    const twin = [...this.tailers.values()].find((t) => path.dirname(t.path) === path.dirname(file) && t.head.length > 0 && size >= t.head.length);
-    if (!twin) return false;
+    // Every file tailed in the directory is a candidate, not only the first: with several, the copy
+    // of the second would otherwise be taken for a new file and shipped twice.
+    const twins = [...this.tailers.values()].filter((t) => path.dirname(t.path) === path.dirname(file) && t.head.length > 0 && size >= t.head.length);
+    if (!twins.length) return false;
     const fh = await open(file, 'r').catch(() => undefined);
     if (!fh) return false;
     try {
-      const buf = Buffer.alloc(twin.head.length);
-      await fh.read(buf, 0, buf.length, 0);
-      if (!buf.equals(twin.head)) return false;
+      const buf = Buffer.alloc(Math.max(...twins.map((t) => t.head.length)));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      if (!twins.some((t) => t.head.length <= bytesRead && buf.subarray(0, t.head.length).equals(t.head))) return false;
     } finally {
       await fh.close();
     }
@@ -154,7 +156,10 @@ export class FileSource {
         const rest = Buffer.alloc(st.size - t.offset);
         await fh.read(rest, 0, rest.length, t.offset);
         if (rest.length) await t.consume(rest);
-        this.o.checkpoints.relocate(t.record, { dev: st.dev, ino: st.ino, path: file, offset: st.size });
+        // The record keeps its offset (where the server's confirmations reached), not the copy's size:
+        // the lines just read are not delivered yet, and after a crash a restart must read them again
+        // from the copy (same ids, so the server stores them once) rather than skip them.
+        this.o.checkpoints.relocate(t.record, { dev: st.dev, ino: st.ino, path: file });
         this.suspects.delete(`${st.dev}:${st.ino}`);
         this.o.log.info({ path: t.path, copy: file, bytes: rest.length }, 'read the end of the truncated file from its copy');
         return;

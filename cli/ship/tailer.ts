@@ -68,7 +68,10 @@ export class Tailer {
     this.offset = offset;
     this.splitter = new LineSplitter(offset);
     this.lane = this.o.shipper.lane(record.id, offset, (to) => {
-      this.o.checkpoints.advance(record, to, this.closed ? undefined : this.fh).catch((err) => this.o.log.warn({ err: (err as Error).message, path: this.path }, 'could not update a checkpoint'));
+      // The handle widens a short fingerprint, so it must still hold this record's bytes: after a
+      // copytruncate it holds the next generation, and the record lives on in the copy.
+      const handle = this.closed || this.record !== record ? undefined : this.fh;
+      this.o.checkpoints.advance(record, to, handle).catch((err) => this.o.log.warn({ err: (err as Error).message, path: this.path }, 'could not update a checkpoint'));
     });
     if (offset > 0) {
       const { bytesRead } = await this.fh.read(this.buf, 0, Math.min(offset, FINGERPRINT_BYTES), 0);
@@ -102,7 +105,7 @@ export class Tailer {
   private async readNew(now: number): Promise<void> {
     if (this.closed) return;
     const st = await this.fh.stat();
-    if (st.size < this.offset) await this.truncated();
+    if (await this.rewritten(st.size)) await this.truncated();
     for (;;) {
       const { bytesRead } = await this.fh.read(this.buf, 0, CHUNK, this.offset);
       if (!bytesRead) break;
@@ -111,6 +114,20 @@ export class Tailer {
     if (this.splitter.pendingBytes && now - this.lastGrowth >= this.o.partialIdleMs) {
       this.splitter.flushPartial((t, s, e) => this.lane.push(t, s, e, now));
     }
+  }
+
+  /**
+   * Truncated since we last looked: shorter than where we are, or (a copytruncate followed by a burst
+   * that took the file past our offset before we looked again) its first bytes are no longer the ones
+   * we read. Size alone misses the second case, and we would go on mid-line in the new content, losing
+   * its start and the copy's end.
+   */
+  private async rewritten(size: number): Promise<boolean> {
+    if (size < this.offset) return true;
+    const n = this.head.length;
+    if (!n) return false;
+    const { bytesRead } = await this.fh.read(this.buf, 0, n, 0);
+    return bytesRead < n || !this.buf.subarray(0, n).equals(this.head);
   }
 
   /** @internal Feeds bytes read at this.offset, from this file or from its copytruncate copy. */
