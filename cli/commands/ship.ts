@@ -83,7 +83,10 @@ export async function ship(files: string[], o: ShipOptions): Promise<number> {
   const maxEventBytes = bytes('max-event-bytes', o.maxEventBytes);
   if (maxEventBytes > MAX_MESSAGE_BYTES) throw usage(`--max-event-bytes can be at most ${MAX_MESSAGE_BYTES} (the server's limit for a message)`);
   const client = new LogFlowClient(settings.LOGFLOW_URL, settings.LOGFLOW_API_KEY, 8);
-  const log = createLogger(o.quiet ? 'error' : settings.LOGFLOW_LOG_LEVEL === 'info' ? 'warn' : settings.LOGFLOW_LOG_LEVEL, 'logflow-ship');
+  // Piping an app into ship should not fill the terminal with our own chatter: warnings only, unless
+  // asked. Tailing files, which files are taken up and let go is worth a line each.
+  const level = process.env.LOGFLOW_LOG_LEVEL ? settings.LOGFLOW_LOG_LEVEL : files.length ? 'info' : 'warn';
+  const log = createLogger(o.quiet ? 'error' : level, 'logflow-ship');
   const state = await claimStateDir(path.resolve(settings.LOGFLOW_STATE_DIR ?? defaultStateDir()), o.service);
   try {
     const spool = await DiskSpool.open(path.join(state.dir, 'spool'), bytes('spool-max', o.spoolMax));

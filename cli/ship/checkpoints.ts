@@ -34,19 +34,33 @@ export class CheckpointStore {
   private constructor(
     private readonly file: string,
     private readonly records: Map<string, FileCheckpoint>,
+    /** When an earlier run last saved; undefined on the very first start with this state directory. */
+    readonly previousSaveAt?: number,
   ) {}
+
+  /**
+   * A file we have no record of, found at start: from its end (the default, like `tail -f`) when it
+   * was there before our last run, from its beginning when it was created while we were not running
+   * (a rotation during a restart must not lose the new file's first lines).
+   */
+  startOffsetForUnknown(size: number, bornAtMs: number, fromBeginning: boolean): number {
+    if (fromBeginning) return 0;
+    return this.previousSaveAt !== undefined && bornAtMs > this.previousSaveAt ? 0 : size;
+  }
 
   static async open(dir: string): Promise<CheckpointStore> {
     await mkdir(dir, { recursive: true });
     const file = path.join(dir, 'checkpoints.json');
     const records = new Map<string, FileCheckpoint>();
+    let savedAt: number | undefined;
     try {
-      const data = JSON.parse(await readFile(file, 'utf8')) as { files?: FileCheckpoint[] };
+      const data = JSON.parse(await readFile(file, 'utf8')) as { files?: FileCheckpoint[]; savedAt?: number };
       for (const r of data.files ?? []) records.set(r.id, r);
+      savedAt = data.savedAt ?? 0;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read checkpoints in ${file}: ${(err as Error).message}`);
     }
-    return new CheckpointStore(file, records);
+    return new CheckpointStore(file, records, savedAt);
   }
 
   /** The checkpoint of the file open in `handle`, if we have shipped from it before. */
@@ -113,7 +127,7 @@ export class CheckpointStore {
     const tmp = `${this.file}.tmp`;
     const handle = await open(tmp, 'w');
     try {
-      await handle.writeFile(JSON.stringify({ version: 1, files: [...this.records.values()] }));
+      await handle.writeFile(JSON.stringify({ version: 1, savedAt: now, files: [...this.records.values()] }));
       await handle.sync();
     } finally {
       await handle.close();

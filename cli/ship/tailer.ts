@@ -52,7 +52,7 @@ export class Tailer {
     const st = await fh.stat();
     let record = await o.checkpoints.find(fh, st.dev, st.ino, st.size);
     if (record && st.size < record.offset) record = undefined; // shorter than where we were: truncated while we were away
-    record ??= await o.checkpoints.create(fh, path, st.dev, st.ino, st.size, startup && !fromBeginning ? st.size : 0);
+    record ??= await o.checkpoints.create(fh, path, st.dev, st.ino, st.size, startup ? o.checkpoints.startOffsetForUnknown(st.size, st.birthtimeMs, fromBeginning) : 0);
     record.path = path;
     const t = new Tailer(o, fh, path, st.dev, st.ino, record);
     await t.begin(record, record.offset);
