@@ -22,7 +22,9 @@ export interface ShipperStats {
 
 /** A batch being filled, with how far into each source its events reach. */
 interface OpenBatch {
-  lines: string[];
+  ndjson: NdjsonWriter;
+  count: number;
+  /** UTF-16 units plus one per newline: what --batch-bytes and --memory-limit count. */
   bytes: number;
   reach: Map<Lane, number>;
   openedAt: number;
@@ -56,17 +58,18 @@ export class Shipper {
     if (joined.truncated) event.metadata = { ...(event.metadata as object | undefined), truncated: true, original_lines: joined.lines };
     const line = JSON.stringify(event);
     const b = this.batch;
-    b.lines.push(line);
+    b.ndjson.push(line);
+    b.count++;
     b.bytes += line.length + 1;
     b.reach.set(lane, joined.end);
     this.stats.events++;
-    if (b.lines.length >= this.o.batchSize || b.bytes >= this.o.batchBytes) this.seal();
+    if (b.count >= this.o.batchSize || b.bytes >= this.o.batchBytes) this.seal();
   }
 
   /** Timer work: multiline events idle long enough, a batch old enough, lanes with nothing in flight. */
   tick(now = Date.now()): void {
     for (const lane of this.lanes) lane.flushIdle(now);
-    if (this.batch.lines.length && now - this.batch.openedAt >= this.o.flushIntervalMs) this.seal();
+    if (this.batch.count && now - this.batch.openedAt >= this.o.flushIntervalMs) this.seal();
     for (const lane of this.lanes) lane.settleIdle();
   }
 
@@ -89,10 +92,10 @@ export class Shipper {
 
   private seal(): void {
     const b = this.batch;
-    if (!b.lines.length) return;
+    if (!b.count) return;
     this.batch = newBatch();
     const marks = [...b.reach].map(([lane, end]) => lane.mark(end));
-    this.sealed.push({ lines: b.lines, bytes: b.bytes, secured: () => marks.forEach((m) => m.secure()) });
+    this.sealed.push({ ndjson: b.ndjson.finish(), count: b.count, bytes: b.bytes, secured: () => marks.forEach((m) => m.secure()) });
     this.handing ??= this.handOver();
   }
 
@@ -106,7 +109,31 @@ export class Shipper {
 }
 
 function newBatch(): OpenBatch {
-  return { lines: [], bytes: 0, reach: new Map(), openedAt: Date.now() };
+  return { ndjson: new NdjsonWriter(), count: 0, bytes: 0, reach: new Map(), openedAt: Date.now() };
+}
+
+/**
+ * A batch's body, written as UTF-8 line by line as events come: each event's string is garbage at
+ * once (young, cheap to collect) instead of waiting in an array to be joined and encoded at the end.
+ */
+class NdjsonWriter {
+  private buf = Buffer.allocUnsafe(64 * 1024);
+  private length = 0;
+
+  push(line: string): void {
+    const most = 3 * line.length + 1; // UTF-8 takes at most 3 bytes per UTF-16 unit
+    if (this.length + most > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.length + most, 2 * this.buf.length));
+      this.buf.copy(bigger, 0, 0, this.length);
+      this.buf = bigger;
+    }
+    this.length += this.buf.write(line, this.length);
+    this.buf[this.length++] = 10;
+  }
+
+  finish(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
 }
 
 /** One source's way through the shipper, and the bookkeeping of how far it is safe. */

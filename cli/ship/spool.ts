@@ -42,20 +42,19 @@ export class DiskSpool {
     return this.bytes + bytes <= this.maxBytes;
   }
 
-  /** Keeps a batch on disk; resolves once it is durable. */
-  async append(lines: string[]): Promise<void> {
+  /** Keeps a batch (`count` NDJSON lines, each ending in a newline) on disk; resolves once it is durable. */
+  async append(ndjson: Buffer, count: number): Promise<void> {
     const seq = this.nextSeq++;
-    const text = lines.join('\n') + '\n';
     const file = this.fileFor(seq);
     const handle = await open(`${file}.tmp`, 'w');
     try {
-      await handle.writeFile(text);
+      await handle.writeFile(ndjson);
       await handle.sync();
     } finally {
       await handle.close();
     }
     await rename(`${file}.tmp`, file);
-    const entry = { seq, bytes: Buffer.byteLength(text), lines: lines.length };
+    const entry = { seq, bytes: ndjson.length, lines: count };
     this.files.push(entry);
     this.bytes += entry.bytes;
     this.lines += entry.lines;

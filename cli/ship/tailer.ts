@@ -5,7 +5,8 @@ import { FINGERPRINT_BYTES } from './checkpoints.ts';
 import { LineSplitter } from './line-splitter.ts';
 import type { Lane, Shipper } from './shipper.ts';
 
-const CHUNK = 1 << 20;
+// 64 KiB reads: small enough that delivery keeps pace and batches stay in memory, not the spool.
+const CHUNK = 64 * 1024;
 
 export interface TailerOptions {
   shipper: Shipper;
