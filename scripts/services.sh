@@ -13,14 +13,20 @@ if ! (command -v pg_isready >/dev/null && pg_isready -h 127.0.0.1 -p 5432 -q); t
   pg_isready -h 127.0.0.1 -p 5432 -q || { echo "services: PostgreSQL is not answering on 127.0.0.1:5432 (set DATABASE_URL to yours)" >&2; exit 1; }
 fi
 
-if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+# redis-cli when it is there; a bare TCP connect otherwise.
+redis_up() {
+  if command -v redis-cli >/dev/null; then redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1
+  else timeout 2 bash -c 'exec 3<>/dev/tcp/127.0.0.1/6379' 2>/dev/null; fi
+}
+
+if ! redis_up; then
   if command -v redis-server >/dev/null; then
     echo "services: starting Redis" >&2
     mkdir -p /var/lib/redis
     redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis
-    for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done
+    for _ in $(seq 1 30); do redis_up && break; sleep 1; done
   fi
-  redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || { echo "services: Redis is not answering on 127.0.0.1:6379 (set REDIS_URL to yours)" >&2; exit 1; }
+  redis_up || { echo "services: Redis is not answering on 127.0.0.1:6379 (set REDIS_URL to yours)" >&2; exit 1; }
 fi
 
 if [ "${LOGFLOW_SKIP_OPENSEARCH:-}" != 1 ]; then
