@@ -63,7 +63,9 @@ start() {
     -Ediscovery.type=single-node -Enetwork.host=127.0.0.1 -Ehttp.port="$PORT" \
     -Epath.data="$DATA_DIR/data" -Epath.logs="$DATA_DIR/logs" \
     -Ecluster.name=logflow-local -Ecluster.routing.allocation.disk.threshold_enabled=false \
-    -Eaction.auto_create_index=true </dev/null
+    -Eaction.auto_create_index=true </dev/null >>"$DATA_DIR/logs/console.log" 2>&1
+  # The daemon's output goes to its own log: holding our caller's stdout open would keep a pipe
+  # reading it (a CI runner, `| tail`) waiting for ever.
   for _ in $(seq 1 180); do
     if curl -fsS -m 2 "$URL/_cluster/health?wait_for_status=yellow&timeout=1s" >/dev/null 2>&1; then
       say "ready at $URL"; return 0
