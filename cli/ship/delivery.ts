@@ -117,11 +117,6 @@ export class Delivery {
     for (let i = 0; i < this.o.concurrency; i++) this.pumps.push(this.pump());
   }
 
-  /** Lines waiting: in memory, in flight or in the spool. */
-  get backlogLines(): number {
-    return this.memory.reduce((n, b) => n + b.count, 0) + this.o.spool.lines;
-  }
-
   get spooledLines(): number {
     return this.o.spool.lines;
   }

@@ -171,11 +171,6 @@ export class Lane {
     this.shipper.remove(this);
   }
 
-  /** True once every line handed to this lane is safe. */
-  get drained(): boolean {
-    return !this.marks.length && !this.inBatch && this.joiner.committedOffset <= this.committedTo;
-  }
-
   /** @internal Called when a batch holding this lane's events up to `end` is sealed. */
   mark(end: number) {
     this.inBatch = false;
