@@ -45,3 +45,11 @@ describe('when a level names a member of Object.prototype', () => {
     for (const level of ['constructor', '__proto__', 'toString']) expect(validateEvent({ ...good, level }).ok).toBe(false);
   });
 });
+
+describe('when a timestamp is far in the future', () => {
+  it('is refused with what to check, while a few hours of clock skew pass', () => {
+    const v = validateEvent({ ...good, timestamp: Date.now() * 1000 });
+    expect(v).toMatchObject({ ok: false, reason: expect.stringMatching(/more than a day in the future.*milliseconds expected/) });
+    expect(validateEvent({ ...good, timestamp: new Date(Date.now() + 3 * 3_600_000).toISOString() }).ok).toBe(true);
+  });
+});

@@ -19,6 +19,7 @@ export interface LogEvent {
 }
 
 const MAX_SHORT = 256;
+const MAX_FUTURE_MS = 86_400_000;
 export const MAX_MESSAGE_BYTES = 256 * 1024;
 
 const shortText = (what: string) =>
@@ -28,6 +29,13 @@ const timestamp = z.union([z.string(), z.number()], { error: 'timestamp is requi
   const ms = typeof value === 'number' ? value : parseIsoTime(value);
   if (ms === undefined || !Number.isFinite(ms) || Math.abs(ms) > 8.64e15) {
     ctx.addIssue({ code: 'custom', message: `timestamp "${value}" is not an ISO 8601 time such as 2026-11-01T10:00:00Z` });
+    return z.NEVER;
+  }
+  // A time far ahead is a wrong clock or a unit mix-up (microseconds sent as milliseconds); stored, it
+  // would sit above every real event in "newest first" and open a daily index years away. Like
+  // Loki's creation grace period, a day of skew is tolerated.
+  if (ms > Date.now() + MAX_FUTURE_MS) {
+    ctx.addIssue({ code: 'custom', message: `timestamp "${value}" is more than a day in the future: check the sender's clock, or the unit of an epoch time (milliseconds expected)` });
     return z.NEVER;
   }
   return new Date(ms).toISOString();
