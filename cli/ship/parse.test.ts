@@ -227,12 +227,12 @@ describe('when the line is garbage', () => {
     }
   });
 
-  it('does read a megabyte line in linear time', () => {
+  // A pattern that backtracks catastrophically would take hours on these; the test's own time limit
+  // (far above the milliseconds they take) catches that. Speed itself is bench/parse.bench.ts's job.
+  it('does read megabyte lines built to make a regular expression backtrack', () => {
     const huge = ['1.2.3.4 '.repeat(150_000), `{${'"a":1,'.repeat(150_000)}`, `a=${'"\\'.repeat(300_000)}`, `level=info ${'x='.repeat(400_000)}`, `[${' '.repeat(1_000_000)}`];
-    const start = performance.now();
-    for (const line of huge) for (const format of formats) parseLine(line, format);
-    expect(performance.now() - start).toBeLessThan(2000);
-  });
+    for (const line of huge) for (const format of formats) expect(typeof parseLine(line, format).message).toBe('string');
+  }, 30_000);
 
   it('does keep the line itself as message for an object without a message', () => {
     expect(parseLine('{}')).toEqual({ level: 'INFO', message: '{}' });
