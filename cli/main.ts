@@ -81,6 +81,7 @@ program
   .addOption(new Option('--when-full <policy>', 'when the spool is full').choices(['block', 'drop-oldest']).default('block'))
   .option('--drain-timeout <duration>', 'on EOF or SIGTERM, how long to keep delivering before spooling the rest', '30s')
   .option('--rotate-wait <duration>', 'how long a rotated or deleted file is still read after it stops growing', '5s')
+  .option('--release-deleted-after <duration>', 'let go of a deleted file that waits this long for room in a full spool', '60s')
   .option('--quiet', 'no status line or summary on stderr')
   .action((files, o) => runCommand(async () => (await import('./commands/ship.ts')).ship(files, o)));
 

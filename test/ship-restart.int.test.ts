@@ -1,9 +1,9 @@
-import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readlink, rm, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exited, startCli } from './cli.ts';
+import { exited, startCli, stop } from './cli.ts';
 import { eventually } from './helpers.ts';
 import { startStack, type Stack } from './stack.ts';
 
@@ -53,5 +53,42 @@ describe('when the shipper starts on files it has no checkpoint for', () => {
     const got = await messages();
     expect(got.filter((m) => m.includes('history'))).toEqual([]);
     expect(got.filter((m) => m.includes('while-down'))).toHaveLength(20);
+  });
+});
+
+describe('when a file is deleted while the output is full', () => {
+  let stack: Stack;
+  let key: string;
+  let dir: string;
+
+  const openFiles = async (pid: number) => {
+    const fds = await readdir(`/proc/${pid}/fd`).catch(() => []);
+    return Promise.all(fds.map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')));
+  };
+
+  beforeAll(async () => {
+    stack = await startStack({ opensearch: false });
+    key = await stack.createProject('shop');
+    dir = await mkdtemp(path.join(os.tmpdir(), 'logflow-deleted-'));
+  });
+
+  afterAll(async () => {
+    await stack?.destroy();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('lets go of it instead of holding its disk space, and says how much was never read', async () => {
+    await stop(stack.server); // nobody takes events: memory and spool fill, reading waits for room
+    const file = path.join(dir, 'big.log');
+    await writeFile(file, lines('held', 20_000));
+    const args = ['ship', '--service', 'held', '--from-beginning', '--state-dir', path.join(dir, 'state'), '--memory-limit', '16KiB', '--spool-max', '32KiB', '--batch-size', '50'];
+    const child = startCli([...args, '--release-deleted-after', '1s', '--rotate-wait', '1s', '--drain-timeout', '1s', path.join(dir, '*.log')], { ...stack.env, LOGFLOW_API_KEY: key });
+    await eventually(async () => ((await openFiles(child.pid!)).includes(file) ? true : undefined), 20_000, 'the shipper to open the file');
+    await unlink(file);
+    await eventually(async () => ((await openFiles(child.pid!)).some((f) => f.startsWith(file)) ? undefined : true), 20_000, 'the deleted file to be let go');
+    child.kill('SIGTERM');
+    await exited(child);
+    expect(child.output()).toMatch(/\d+ bytes of deleted files were let go unread/);
+    await stack.startServer();
   });
 });

@@ -40,6 +40,7 @@ export interface ShipOptions {
   whenFull: 'block' | 'drop-oldest';
   drainTimeout: string;
   rotateWait: string;
+  releaseDeletedAfter: string;
   quiet?: boolean;
 }
 
@@ -124,7 +125,7 @@ async function run(files: string[], o: ShipOptions, { delivery, shipper, checkpo
   const partialIdleMs = 5000;
   delivery.start();
   const fileSource = files.length
-    ? new FileSource({ patterns: files, fromBeginning: Boolean(o.fromBeginning), shipper, checkpoints, log, partialIdleMs, rotateWaitMs: duration('rotate-wait', o.rotateWait) })
+    ? new FileSource({ patterns: files, fromBeginning: Boolean(o.fromBeginning), shipper, checkpoints, log, partialIdleMs, rotateWaitMs: duration('rotate-wait', o.rotateWait), releaseDeletedAfterMs: duration('release-deleted-after', o.releaseDeletedAfter) })
     : undefined;
   const stdin = files.length ? undefined : new StdinSource(process.stdin, shipper, partialIdleMs);
 
@@ -132,6 +133,7 @@ async function run(files: string[], o: ShipOptions, { delivery, shipper, checkpo
   let wake!: () => void;
   const stopped = new Promise<void>((resolve) => (wake = resolve));
   const halt = () => {
+    delivery.stopping();
     stdin?.stop();
     wake();
   };
@@ -169,6 +171,9 @@ async function run(files: string[], o: ShipOptions, { delivery, shipper, checkpo
   await checkpoints.save();
   if (showStatus) process.stderr.write('\r\x1b[K');
   if (!o.quiet) process.stderr.write(`logflow ship: ${status()}\n`);
+  if (fileSource?.lostBytes) {
+    process.stderr.write(`logflow: ${fileSource.lostBytes} bytes of deleted files were let go unread: output was full for longer than --release-deleted-after ${o.releaseDeletedAfter}\n`);
+  }
   if (delivery.fatal) {
     process.stderr.write(`logflow: ${delivery.fatal.message}${waiting ? `; ${waiting} events wait in the spool (${spoolDir}) for the next run` : ''}\n`);
     return EXIT.FAILURE;

@@ -165,10 +165,21 @@ export class Delivery {
     return this.o.spool.lines;
   }
 
+  /**
+   * Shutting down: from now on a full spool takes batches anyway (a little over --spool-max) instead
+   * of making them wait for room that will not come before we exit.
+   */
+  stopping(): void {
+    this.shuttingDown = true;
+    this.notify();
+  }
+
+  private shuttingDown = false;
+
   private async makeRoom(bytes: number): Promise<void> {
     const spool = this.o.spool;
     // A batch larger than the whole spool still goes in when the spool is empty: never refuse it outright.
-    while (spool.batches && !spool.fits(bytes) && !this.fatal) {
+    while (spool.batches && !spool.fits(bytes) && !this.fatal && !this.shuttingDown) {
       const victim = this.o.whenFull === 'drop-oldest' ? spool.seqs().find((s) => !this.spoolInFlight.has(s)) : undefined;
       if (victim !== undefined) {
         const lines = await spool.remove(victim);

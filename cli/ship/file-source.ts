@@ -13,6 +13,8 @@ export interface FileSourceOptions extends TailerOptions {
   rescanMs?: number;
   /** How long a rotated or deleted file is still read after its last growth before it is let go. */
   rotateWaitMs?: number;
+  /** How long a deleted file may wait for room in a full output before it is let go unread. */
+  releaseDeletedAfterMs?: number;
 }
 
 const GLOB_CHARS = /[*?[\]{}]/;
@@ -30,6 +32,8 @@ export class FileSource {
   private timers: NodeJS.Timeout[] = [];
   private scanning?: Promise<void>;
   private closed = false;
+  /** Bytes of deleted files let go before they could be read (output full for too long). */
+  lostBytes = 0;
   /** New files that look like a copy of a file we tail: given a few scans to prove it (copytruncate). */
   private readonly suspects = new Map<string, number>();
 
@@ -44,6 +48,8 @@ export class FileSource {
     this.watcher.on('error', (err) => this.o.log.warn({ err: errorMessage(err) }, 'file watcher error; polling continues'));
     this.timers.push(setInterval(() => void this.pollAll(), this.o.pollMs ?? 250));
     this.timers.push(setInterval(() => void this.scan(false), this.o.rescanMs ?? 1000));
+    // Its own timer: while output is full, polling and scanning wait for room, and this must not.
+    this.timers.push(setInterval(() => void this.releaseDeleted(), 1000));
   }
 
   get files(): number {
@@ -86,7 +92,8 @@ export class FileSource {
       t.onTruncate = (tailer) => this.finishFromCopy(tailer);
       this.tailers.set(id, t);
       this.o.log.info({ path: file, from: t.offset }, 'tailing');
-      await t.poll();
+      // Not awaited: a read waiting for room in a full output must not hold up finding other files.
+      t.poll().catch((err) => this.o.log.warn({ err: errorMessage(err), path: file }, 'reading failed; will retry'));
     }
     const now = Date.now();
     for (const [id, t] of this.tailers) {
@@ -109,6 +116,21 @@ export class FileSource {
       } catch (err) {
         this.o.log.warn({ err: errorMessage(err), path: t.path }, 'reading failed; will retry');
       }
+    }
+  }
+
+  /** A deleted file stuck behind full output is not held open for ever (a known way to fill a disk). */
+  private async releaseDeleted(): Promise<void> {
+    const limit = this.o.releaseDeletedAfterMs ?? 60_000;
+    const now = Date.now();
+    for (const [id, t] of this.tailers) {
+      if (t.rotatedAt === undefined || now - Math.max(t.lastProgress, t.rotatedAt) < limit) continue;
+      const st = await t.fh.stat().catch(() => undefined);
+      if (!st || st.nlink > 0) continue; // renamed, still on disk: it is read when there is room
+      this.tailers.delete(id);
+      const unread = await t.abandon().catch(() => 0);
+      this.lostBytes += unread;
+      this.o.log.warn({ path: t.path, unreadBytes: unread }, 'let go of a deleted file while output was full; its unread bytes are lost');
     }
   }
 

@@ -28,6 +28,8 @@ export class Tailer {
   /** The first bytes of the file as we read them: what a copytruncate copy starts with too. */
   head = Buffer.alloc(0);
   lastGrowth = Date.now();
+  /** When a read was last handed on; a read stuck behind full output does not move it. */
+  lastProgress = Date.now();
   /** Set when the path now names another file, or none: read to the end, then close. */
   rotatedAt?: number;
   private closed = false;
@@ -111,6 +113,7 @@ export class Tailer {
       const { bytesRead } = await this.fh.read(this.buf, 0, CHUNK, this.offset);
       if (!bytesRead) break;
       await this.consume(this.buf.subarray(0, bytesRead));
+      if (this.closed) return; // abandoned while we waited for room
     }
     if (this.splitter.pendingBytes && now - this.lastGrowth >= this.o.partialIdleMs) {
       this.splitter.flushPartial((t, s, e) => this.lane.push(t, s, e, now));
@@ -141,6 +144,22 @@ export class Tailer {
     this.offset += bytes.length;
     this.lastGrowth = now;
     await this.o.shipper.settle();
+    this.lastProgress = Date.now();
+  }
+
+  /**
+   * Lets go of the file now, read or not: for a deleted file whose reading is stuck behind full output
+   * (spool full, --when-full block), since holding it open keeps its disk space in use for as long as
+   * the server is away. What was read goes on; returns the bytes never read, for the caller to report.
+   */
+  async abandon(): Promise<number> {
+    if (this.closed) return 0;
+    const st = await this.fh.stat();
+    this.closed = true;
+    await this.fh.close().catch(() => {});
+    this.splitter.flushPartial((t, s, e) => this.lane.push(t, s, e, Date.now()));
+    this.lane.close();
+    return Math.max(0, st.size - this.offset);
   }
 
   /**
