@@ -23,7 +23,7 @@ export function backoffDelay(attempt: number, baseMs = 200, maxMs = 30_000, rand
 export function retryDelay(err: unknown, attempt: number, opts: BackoffOptions = {}): number {
   const own = backoffDelay(attempt, opts.baseMs, opts.maxMs, opts.random);
   const asked = err instanceof LogFlowError && err.retryAfterSeconds !== undefined ? err.retryAfterSeconds * 1000 : undefined;
-  return asked === undefined ? own : Math.min(Math.max(asked, own), Math.max(opts.maxMs ?? 30_000, asked));
+  return asked === undefined ? own : Math.max(asked, own);
 }
 
 /**

@@ -209,7 +209,7 @@ export class Delivery {
       }
       this.inFlight++;
       try {
-        const done = job.kind === 'memory' ? await this.send(job.batch.count, job.batch.gzipped(), () => job.batch.lines()) : await this.sendLines(await this.o.spool.read(job.seq));
+        const done = job.kind === 'memory' ? await this.send(job.batch.count, job.batch.gzipped(), () => job.batch.lines()) : await this.sendSpooled(job.seq);
         if (!done) {
           // Stopped mid-retry: the batch stays where it was, for drain() to spool.
           if (job.kind === 'memory') this.memory.unshift(job.batch);
@@ -227,6 +227,12 @@ export class Delivery {
         this.notify();
       }
     }
+  }
+
+  /** A spooled batch goes as it lies on disk; its lines are split out only if the server wants it halved. */
+  private async sendSpooled(seq: number): Promise<boolean> {
+    const { ndjson, count } = await this.o.spool.read(seq);
+    return this.send(count, compress(ndjson), async () => linesOf(ndjson));
   }
 
   private sendLines(lines: string[]): Promise<boolean> {

@@ -22,8 +22,8 @@ export class DiskSpool {
     const spool = new DiskSpool(dir, maxBytes);
     const names = (await readdir(dir)).filter((n) => /^\d{12}\.ndjson$/.test(n)).sort();
     for (const name of names) {
-      const text = await readFile(path.join(dir, name), 'utf8');
-      const entry = { seq: Number(name.slice(0, 12)), bytes: Buffer.byteLength(text), lines: countLines(text) };
+      const ndjson = await readFile(path.join(dir, name));
+      const entry = { seq: Number(name.slice(0, 12)), bytes: ndjson.length, lines: countLines(ndjson) };
       spool.files.push(entry);
       spool.bytes += entry.bytes;
       spool.lines += entry.lines;
@@ -65,10 +65,10 @@ export class DiskSpool {
     return this.files.map((f) => f.seq);
   }
 
-  /** A batch's lines; it stays on disk until remove(). */
-  async read(seq: number): Promise<string[]> {
-    const text = await readFile(this.fileFor(seq), 'utf8');
-    return text.split('\n').filter(Boolean);
+  /** A batch as it was written (NDJSON) and its line count; it stays on disk until remove(). */
+  async read(seq: number): Promise<{ ndjson: Buffer; count: number }> {
+    const ndjson = await readFile(this.fileFor(seq));
+    return { ndjson, count: this.files.find((f) => f.seq === seq)?.lines ?? countLines(ndjson) };
   }
 
   /** Removes a batch: delivered, or dropped to make room (then its lines are returned for counting). */
@@ -87,8 +87,8 @@ export class DiskSpool {
   }
 }
 
-function countLines(text: string): number {
+function countLines(ndjson: Buffer): number {
   let n = 0;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  for (let i = ndjson.indexOf(10); i >= 0; i = ndjson.indexOf(10, i + 1)) n++;
   return n;
 }
