@@ -3,11 +3,14 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+# Scripts run later: prepare bundles the CLI, which needs the sources.
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts
 COPY cli ./cli
 COPY server ./server
 COPY shared ./shared
 COPY tsconfig.json ./
+COPY scripts/build.mjs ./scripts/
+RUN node scripts/build.mjs
 RUN ln -s /app/cli/logflow.mjs /usr/local/bin/logflow && mkdir -p /data/logs && chown node /data/logs
 USER node
 ENV LOGFLOW_HOST=0.0.0.0 LOGFLOW_FILE_DIR=/data/logs

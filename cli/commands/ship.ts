@@ -11,7 +11,7 @@ import { EXIT } from '../run.ts';
 import { CheckpointStore } from '../ship/checkpoints.ts';
 import { Delivery } from '../ship/delivery.ts';
 import { parseFields } from '../ship/event-builder.ts';
-import { FileSource } from '../ship/file-source.ts';
+import type { FileSource } from '../ship/file-source.ts';
 import type { LineFormat } from '../ship/parse.ts';
 import { Shipper } from '../ship/shipper.ts';
 import { DiskSpool } from '../ship/spool.ts';
@@ -124,8 +124,9 @@ async function run(files: string[], o: ShipOptions, { delivery, shipper, checkpo
   const drainMs = duration('drain-timeout', o.drainTimeout);
   const partialIdleMs = 5000;
   delivery.start();
+  // Only a shipper of files loads the file watcher and globbing: a stdin sidecar starts smaller.
   const fileSource = files.length
-    ? new FileSource({ patterns: files, fromBeginning: Boolean(o.fromBeginning), shipper, checkpoints, log, partialIdleMs, rotateWaitMs: duration('rotate-wait', o.rotateWait), releaseDeletedAfterMs: duration('release-deleted-after', o.releaseDeletedAfter) })
+    ? new (await import('../ship/file-source.ts')).FileSource({ patterns: files, fromBeginning: Boolean(o.fromBeginning), shipper, checkpoints, log, partialIdleMs, rotateWaitMs: duration('rotate-wait', o.rotateWait), releaseDeletedAfterMs: duration('release-deleted-after', o.releaseDeletedAfter) })
     : undefined;
   const stdin = files.length ? undefined : new StdinSource(process.stdin, shipper, partialIdleMs);
 
