@@ -11,7 +11,6 @@ import { EXIT } from '../run.ts';
 import { CheckpointStore } from '../ship/checkpoints.ts';
 import { Delivery } from '../ship/delivery.ts';
 import { parseFields } from '../ship/event-builder.ts';
-import type { FileSource } from '../ship/file-source.ts';
 import type { LineFormat } from '../ship/parse.ts';
 import { Shipper } from '../ship/shipper.ts';
 import { DiskSpool } from '../ship/spool.ts';

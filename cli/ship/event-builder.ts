@@ -1,4 +1,5 @@
 import type { ParsedLine } from './parse.ts';
+import { formatIso } from './parse-time.ts';
 
 /** What `logflow ship` adds to every line: the flags the person gave. */
 export interface ShipContext {
@@ -8,29 +9,58 @@ export interface ShipContext {
   fields: Record<string, string>;
 }
 
-/** The wire event for one parsed line; a line that carries no time of its own gets the time it was read. */
-export function buildEvent(parsed: ParsedLine, ctx: ShipContext, eventId: string): Record<string, unknown> {
-  const metadata: Record<string, unknown> = { ...ctx.fields, ...parsed.metadata };
-  // --service names the service; a name the line carries itself (bunyan's "name") is kept, not lost.
-  if (parsed.service && parsed.service !== ctx.service) metadata.logger ??= parsed.service;
-  const event: Record<string, unknown> = {
-    event_id: eventId,
-    timestamp: parsed.timestamp ?? new Date().toISOString(),
-    service: ctx.service,
-    level: parsed.level,
-    message: parsed.message,
-  };
-  if (parsed.trace_id) event.trace_id = parsed.trace_id;
-  if (parsed.request_id) event.request_id = parsed.request_id;
-  const host = parsed.host ?? ctx.host;
-  if (host) event.host = host;
-  const env = ctx.env ?? parsed.env;
-  if (env) event.env = env;
-  for (const _ in metadata) {
-    event.metadata = metadata;
-    break;
+const quote = JSON.stringify;
+
+/**
+ * Writes the wire event of a parsed line as one JSON line. It is written by hand rather than built as
+ * an object for JSON.stringify: this runs for every event, and the parts that are the same for every
+ * event of a run (service, host, env) are encoded once. The keys and values are those of
+ * `{event_id, timestamp, service, level, message, trace_id?, request_id?, host?, env?, metadata?}`;
+ * a line that carries no time of its own gets the time it was read.
+ */
+export class EventEncoder {
+  private readonly serviceJson: string;
+  private readonly hostJson: string;
+  private readonly envJson: string;
+  private readonly fields: Record<string, string> | undefined;
+
+  constructor(private readonly ctx: ShipContext) {
+    this.serviceJson = `,"service":${quote(ctx.service)}`;
+    this.hostJson = ctx.host ? `,"host":${quote(ctx.host)}` : '';
+    this.envJson = ctx.env ? `,"env":${quote(ctx.env)}` : '';
+    this.fields = Object.keys(ctx.fields).length ? ctx.fields : undefined;
   }
-  return event;
+
+  /** The start of every event of one source: its event ids are this and a byte offset. */
+  static idPrefix(sourceKey: string): string {
+    const id = quote(`${sourceKey}:`);
+    return `{"event_id":${id.slice(0, -1)}`;
+  }
+
+  /** `cutFromLines`: the event was cut at --max-event-bytes, and had that many lines. */
+  encode(parsed: ParsedLine, idPrefix: string, offset: number, cutFromLines?: number): string {
+    const time = parsed.timestamp ?? formatIso(Date.now());
+    let json = `${idPrefix}${offset}","timestamp":"${time}"${this.serviceJson},"level":"${parsed.level}","message":${quote(parsed.message)}`;
+    if (parsed.trace_id) json += `,"trace_id":${quote(parsed.trace_id)}`;
+    if (parsed.request_id) json += `,"request_id":${quote(parsed.request_id)}`;
+    json += parsed.host ? `,"host":${quote(parsed.host)}` : this.hostJson;
+    json += this.envJson || (parsed.env ? `,"env":${quote(parsed.env)}` : '');
+    const metadata = this.metadataOf(parsed, cutFromLines);
+    if (metadata !== undefined) json += `,"metadata":${quote(metadata)}`;
+    return `${json}}`;
+  }
+
+  /** --field pairs, then the line's own; the line's object as it is when there is nothing to add. */
+  private metadataOf(parsed: ParsedLine, cutFromLines: number | undefined): Record<string, unknown> | undefined {
+    // --service names the service; a name the line carries itself (bunyan's "name") is kept, not lost.
+    const logger = parsed.service && parsed.service !== this.ctx.service ? parsed.service : undefined;
+    if (this.fields === undefined && logger === undefined && cutFromLines === undefined) return parsed.metadata;
+    const metadata: Record<string, unknown> = { ...this.fields, ...parsed.metadata };
+    if (logger !== undefined) metadata.logger ??= logger;
+    if (cutFromLines !== undefined) Object.assign(metadata, { truncated: true, original_lines: cutFromLines });
+    for (const _ in metadata) return metadata;
+    return undefined;
+  }
 }
 
 /** `--field key=value` pairs into an object; a malformed one is a usage error naming it. */

@@ -1,6 +1,6 @@
 import type { Logger } from '../../shared/logger.ts';
 import type { Delivery, OutgoingBatch } from './delivery.ts';
-import { buildEvent, type ShipContext } from './event-builder.ts';
+import { EventEncoder, type ShipContext } from './event-builder.ts';
 import { MultilineJoiner, type JoinedEvent, type MultilineOptions } from './multiline.ts';
 import { parseLine, type LineFormat } from './parse.ts';
 
@@ -42,8 +42,11 @@ export class Shipper {
   private readonly sealed: OutgoingBatch[] = [];
   private handing?: Promise<void>;
   private readonly lanes = new Set<Lane>();
+  private readonly encoder: EventEncoder;
 
-  constructor(readonly o: ShipperOptions) {}
+  constructor(readonly o: ShipperOptions) {
+    this.encoder = new EventEncoder(o.context);
+  }
 
   /** A lane for one source: `key` prefixes its event ids; `committed` is told how far it is safe. */
   lane(key: string, startOffset: number, committed: (offset: number) => void): Lane {
@@ -54,9 +57,7 @@ export class Shipper {
 
   /** @internal A lane's complete event. */
   add(lane: Lane, joined: JoinedEvent): void {
-    const event = buildEvent(parseLine(joined.text, this.o.format), this.o.context, `${lane.key}:${joined.start}`);
-    if (joined.truncated) event.metadata = { ...(event.metadata as object | undefined), truncated: true, original_lines: joined.lines };
-    const line = JSON.stringify(event);
+    const line = this.encoder.encode(parseLine(joined.text, this.o.format), lane.idPrefix, joined.start, joined.truncated ? joined.lines : undefined);
     const b = this.batch;
     b.ndjson.push(line);
     b.count++;
@@ -142,6 +143,8 @@ export class Lane {
   private readonly marks: { end: number; secured: boolean; secure: () => void }[] = [];
   private committedTo: number;
   private inBatch = false;
+  /** @internal What every event id of this source starts with, as JSON. */
+  readonly idPrefix: string;
 
   constructor(
     private readonly shipper: Shipper,
@@ -150,6 +153,7 @@ export class Lane {
     private readonly committed: (offset: number) => void,
   ) {
     this.joiner = new MultilineJoiner({ ...shipper.o.multiline, startOffset });
+    this.idPrefix = EventEncoder.idPrefix(key);
     this.committedTo = startOffset;
   }
 
