@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, readdir, readlink, rm, unlink, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdtemp, readdir, readlink, rename, rm, truncate, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -53,6 +53,94 @@ describe('when the shipper starts on files it has no checkpoint for', () => {
     const got = await messages();
     expect(got.filter((m) => m.includes('history'))).toEqual([]);
     expect(got.filter((m) => m.includes('while-down'))).toHaveLength(20);
+  });
+});
+
+describe('when a file is rotated while the shipper is stopped', () => {
+  let stack: Stack;
+  let key: string;
+  let db: pg.Client;
+  let root: string;
+
+  beforeAll(async () => {
+    stack = await startStack({ opensearch: false });
+    key = await stack.createProject('shop');
+    db = new pg.Client({ connectionString: stack.databaseUrl });
+    await db.connect();
+    root = await mkdtemp(path.join(os.tmpdir(), 'logflow-rotated-away-'));
+  });
+
+  afterAll(async () => {
+    await db?.end();
+    await stack?.destroy();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  const counts = async (service: string) =>
+    (await db.query<{ n: number; d: number }>('SELECT count(*)::int AS n, count(DISTINCT message)::int AS d FROM logs WHERE service = $1', [service])).rows[0]!;
+
+  /**
+   * Ships app.log (named exactly by default, so the rotated file is outside what the shipper was asked
+   * to read) until its 100 lines are stored, stops, lets `rotate` run while it is down, then starts it again.
+   */
+  async function rotateWhileStopped(service: string, rotate: (file: string) => Promise<void>, pattern = 'app.log'): Promise<void> {
+    const dir = await mkdtemp(path.join(root, `${service}-`));
+    const file = path.join(dir, 'app.log');
+    const ship = () => startCli(['ship', '--service', service, '--state-dir', path.join(dir, 'state'), '--from-beginning', '--rotate-wait', '1s', '--quiet', path.join(dir, pattern)], { ...stack.env, LOGFLOW_API_KEY: key });
+    await writeFile(file, lines('before', 100));
+    const first = ship();
+    await eventually(async () => ((await counts(service)).n === 100 ? true : undefined), 20_000, 'the first 100 lines');
+    first.kill('SIGTERM');
+    expect(await exited(first)).toBe(0);
+    await appendFile(file, lines('unread', 50)); // written after the shipper stopped, before the rotation
+    await rotate(file);
+    const second = ship();
+    try {
+      await eventually(async () => ((await counts(service)).n >= 180 ? true : undefined), 20_000, 'every line');
+      await new Promise((r) => setTimeout(r, 1500)); // nothing more arrives: no line twice
+    } finally {
+      second.kill('SIGTERM');
+      await exited(second);
+    }
+  }
+
+  it('does read the rest of the renamed file, then the new one whole', async () => {
+    await rotateWhileStopped('renamed', async (file) => {
+      await rename(file, `${file}.1`);
+      await writeFile(file, lines('after', 30));
+    });
+    expect(await counts('renamed')).toEqual({ n: 180, d: 180 });
+  });
+
+  it('does read the rest of a copytruncate copy, then the truncated file from its start', async () => {
+    await rotateWhileStopped('copied', async (file) => {
+      await copyFile(file, `${file}.1`);
+      await truncate(file, 0);
+      await appendFile(file, lines('after', 30));
+    });
+    expect(await counts('copied')).toEqual({ n: 180, d: 180 });
+  });
+
+  it('does the same when the truncated file was written past where the shipper had stopped', async () => {
+    await rotateWhileStopped('refilled', async (file) => {
+      await copyFile(file, `${file}.1`);
+      await truncate(file, 0);
+      await appendFile(file, lines(`after-${'x'.repeat(200)}`, 30)); // more bytes than where the shipper stopped
+    });
+    expect(await counts('refilled')).toEqual({ n: 180, d: 180 });
+  });
+
+  it('does not read the copy from its start when the pattern names it too', async () => {
+    await rotateWhileStopped(
+      'globbed',
+      async (file) => {
+        await copyFile(file, `${file}.1`);
+        await truncate(file, 0);
+        await appendFile(file, lines('after', 30));
+      },
+      'app.log*',
+    );
+    expect(await counts('globbed')).toEqual({ n: 180, d: 180 });
   });
 });
 

@@ -108,6 +108,11 @@ export class CheckpointStore {
     this.dirty = true;
   }
 
+  /** Every file we have a record of. */
+  all(): FileCheckpoint[] {
+    return [...this.records.values()];
+  }
+
   forget(r: FileCheckpoint): void {
     this.dirty = this.records.delete(r.id) || this.dirty;
   }

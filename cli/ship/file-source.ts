@@ -1,8 +1,10 @@
 import { open, readdir, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { glob } from 'tinyglobby';
 import { errorMessage } from '../../shared/errors.ts';
+import { fingerprint, type FileCheckpoint } from './checkpoints.ts';
 import { Tailer, type TailerOptions } from './tailer.ts';
 
 export interface FileSourceOptions extends TailerOptions {
@@ -36,10 +38,13 @@ export class FileSource {
   lostBytes = 0;
   /** New files that look like a copy of a file we tail: given a few scans to prove it (copytruncate). */
   private readonly suspects = new Map<string, number>();
+  /** Files (dev:ino) truncated or rewritten in place while we were stopped: all they hold is new. */
+  private readonly rewrittenWhileAway = new Set<string>();
 
   constructor(private readonly o: FileSourceOptions) {}
 
   async start(): Promise<void> {
+    await this.recoverRotated().catch((err) => this.o.log.warn({ err: errorMessage(err) }, 'looking for files rotated while stopped failed'));
     await this.scan(true);
     const dirs = [...new Set(this.o.patterns.map(baseDir))];
     this.watcher = watch(dirs, { ignoreInitial: true, depth: this.o.patterns.some((p) => p.includes('**')) ? 99 : 0, persistent: false });
@@ -87,13 +92,8 @@ export class FileSource {
         continue;
       }
       if (!startup && (await this.looksLikeCopy(file, id, st.size))) continue;
-      const t = await Tailer.open(this.o, file, startup, this.o.fromBeginning);
-      if (!t) continue;
-      t.onTruncate = (tailer) => this.finishFromCopy(tailer);
-      this.tailers.set(id, t);
-      this.o.log.info({ path: file, from: t.offset }, 'tailing');
-      // Not awaited: a read waiting for room in a full output must not hold up finding other files.
-      t.poll().catch((err) => this.o.log.warn({ err: errorMessage(err), path: file }, 'reading failed; will retry'));
+      const t = await Tailer.open(this.o, file, startup, this.o.fromBeginning || this.rewrittenWhileAway.delete(id));
+      if (t) this.adopt(t, 'tailing');
     }
     const now = Date.now();
     for (const [id, t] of this.tailers) {
@@ -101,6 +101,57 @@ export class FileSource {
       const movedOrGone = !seen.has(id) || !pathNow || `${pathNow.dev}:${pathNow.ino}` !== id;
       if (movedOrGone) t.rotatedAt ??= now;
     }
+  }
+
+  private adopt(t: Tailer, what: string): void {
+    t.onTruncate = (tailer) => this.finishFromCopy(tailer);
+    this.tailers.set(`${t.dev}:${t.ino}`, t);
+    this.o.log.info({ path: t.path, from: t.offset }, what);
+    // Not awaited: a read waiting for room in a full output must not hold up finding other files.
+    t.poll().catch((err) => this.o.log.warn({ err: errorMessage(err), path: t.path }, 'reading failed; will retry'));
+  }
+
+  /**
+   * Rotations that happened while we were stopped. A file we had not read to its end may now be under
+   * another name (renamed), or its content in a copy while the file itself was truncated (copytruncate),
+   * outside the patterns either way. Its rest is read from the checkpoint under the same ids, then it
+   * is let go; a file truncated or rewritten in place is read from its start, as all it holds is new.
+   * Only the directory each file was in is looked at, as logrotate and its kind rotate within it.
+   */
+  private async recoverRotated(): Promise<void> {
+    const matched = new Set(await expand(this.o.patterns));
+    const records = this.o.checkpoints.all();
+    const listings = new Map<string, Promise<Listed[]>>();
+    const list = (dir: string) => listings.get(dir) ?? listings.set(dir, listFiles(dir)).get(dir)!;
+    for (const r of records) {
+      const files = await list(path.dirname(r.path));
+      const same = files.find((f) => f.st.dev === r.dev && f.st.ino === r.ino);
+      if (!same) continue; // deleted, or moved out of its directory: nothing left to read here
+      if (same.st.size >= r.offset && (await holds(same, r))) {
+        // In place, or renamed: the scan takes it up if the patterns name it; otherwise read its rest now.
+        if (!matched.has(same.file) && same.st.size > r.offset) await this.openRotated(same.file, 'reading the rest of a file renamed while stopped');
+        continue;
+      }
+      this.rewrittenWhileAway.add(`${r.dev}:${r.ino}`);
+      // The copy is a file of its own (a new inode) that starts as the record's file did and reaches
+      // at least as far as we had read; one that another record already knows as its file is not it.
+      for (const f of files) {
+        if (f === same || f.st.size < r.offset || !(await holds(f, r))) continue;
+        const another = records.find((o) => o !== r && o.dev === f.st.dev && o.ino === f.st.ino);
+        if (another && (await holds(f, another))) continue;
+        if (another) this.o.checkpoints.forget(another); // its inode was reused by the copy
+        this.o.checkpoints.relocate(r, { dev: f.st.dev, ino: f.st.ino, path: f.file });
+        if (!matched.has(f.file)) await this.openRotated(f.file, 'reading the rest of a file copied and truncated while stopped');
+        break;
+      }
+    }
+  }
+
+  private async openRotated(file: string, what: string): Promise<void> {
+    const t = await Tailer.open(this.o, file, true, false);
+    if (!t) return;
+    t.rotatedAt = Date.now();
+    this.adopt(t, what);
   }
 
   private async pollAll(): Promise<void> {
@@ -190,6 +241,39 @@ export class FileSource {
       }
     }
   }
+}
+
+interface Listed {
+  file: string;
+  st: Stats;
+  /** sha256 of the first bytes, by length: several records may ask. */
+  heads: Map<number, Promise<string | undefined>>;
+}
+
+/** The regular files in a directory, with their stats; none when it cannot be read. */
+async function listFiles(dir: string): Promise<Listed[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const out: Listed[] = [];
+  for (const name of names) {
+    const file = path.join(dir, name);
+    const st = await stat(file).catch(() => undefined);
+    if (st?.isFile()) out.push({ file, st, heads: new Map() });
+  }
+  return out;
+}
+
+/** The file starts with the bytes the record's fingerprint was made of. */
+async function holds(f: Listed, r: FileCheckpoint): Promise<boolean> {
+  if (f.st.size < r.fpLen) return false;
+  let head = f.heads.get(r.fpLen);
+  if (!head) {
+    head = open(f.file, 'r').then(
+      async (fh) => fingerprint(fh, r.fpLen).finally(() => fh.close()),
+      () => undefined,
+    );
+    f.heads.set(r.fpLen, head);
+  }
+  return (await head) === r.fingerprint;
 }
 
 /** The directory a pattern's matches live under (what chokidar watches). */
