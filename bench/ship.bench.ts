@@ -27,6 +27,8 @@ const LINES = Number(flags.lines);
 const RUNS = Math.max(1, Number(flags.runs));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = path.join(ROOT, 'cli', 'logflow.mjs');
+// What the bin's `#!/usr/bin/env -S node …` line gives node: the command is measured as it runs.
+const BIN_NODE_FLAGS = readFileSync(CLI, 'utf8').split('\n', 1)[0]!.split(/\s+/).filter((w) => w.startsWith('--'));
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'logflow-bench-ship-'));
 // Our own LOGFLOW_* variables (a test's, say) would be refused by the shipper as unknown settings.
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LOGFLOW_')));
@@ -36,7 +38,7 @@ let dirs = 0;
 
 function shipArgs(receiver: ReceiverProcess, extra: string[], node: string[] = []): { args: string[]; stateDir: string } {
   const stateDir = path.join(scratch, `state-${dirs++}`);
-  return { stateDir, args: [...node, CLI, 'ship', '--service', 'bench', '--url', receiver.url, '--api-key', 'x', '--state-dir', stateDir, '--quiet', ...extra] };
+  return { stateDir, args: [...BIN_NODE_FLAGS, ...node, CLI, 'ship', '--service', 'bench', '--url', receiver.url, '--api-key', 'x', '--state-dir', stateDir, '--quiet', ...extra] };
 }
 
 /** Events delivered by one run, from the receiver's count before and after. */

@@ -10,7 +10,7 @@ bash scripts/services.sh
 export OPENSEARCH_URL="${OPENSEARCH_URL:-http://127.0.0.1:9200}"
 export LOGFLOW_PORT="${LOGFLOW_PORT:-8080}"
 export LOGFLOW_URL="http://127.0.0.1:$LOGFLOW_PORT"
-logflow() { node cli/logflow.mjs "$@"; }
+logflow() { ./cli/logflow.mjs "$@"; }
 
 echo "==> logflow migrate"
 logflow migrate

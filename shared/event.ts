@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_FUTURE_MS, MAX_MESSAGE_BYTES, MAX_SHORT_TEXT } from './limits.ts';
 import { LEVELS, normalizeLevel, type Level } from './levels.ts';
 import { parseIsoTime } from './duration.ts';
 
@@ -18,9 +19,8 @@ export interface LogEvent {
   metadata?: Record<string, unknown>;
 }
 
-const MAX_SHORT = 256;
-const MAX_FUTURE_MS = 86_400_000;
-export const MAX_MESSAGE_BYTES = 256 * 1024;
+const MAX_SHORT = MAX_SHORT_TEXT;
+export { MAX_MESSAGE_BYTES };
 
 const shortText = (what: string) =>
   z.string({ error: `${what} must be a string` }).trim().min(1, `${what} must not be empty`).max(MAX_SHORT, `${what} is longer than ${MAX_SHORT} characters`);

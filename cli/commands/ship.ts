@@ -3,7 +3,7 @@ import path from 'node:path';
 import { loadSettings } from '../../shared/config.ts';
 import { parseDuration } from '../../shared/duration.ts';
 import { LogFlowError } from '../../shared/errors.ts';
-import { MAX_MESSAGE_BYTES } from '../../shared/event.ts';
+import { MAX_MESSAGE_BYTES } from '../../shared/limits.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { parseBytes } from '../../shared/size.ts';
 import { LogFlowClient } from '../client.ts';

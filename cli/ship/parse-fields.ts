@@ -2,6 +2,7 @@
 // carry the level, message, time and ids, and how their values become ours. JSON and logfmt share it
 // so that `trace_id` means the same thing whichever way a service writes its logs.
 import { levelFromNumber, normalizeLevel, type Level } from '../../shared/levels.ts';
+import { MAX_SHORT_TEXT } from '../../shared/limits.ts';
 import { toIsoTime } from './parse-time.ts';
 
 export type LineFormat = 'auto' | 'json' | 'logfmt' | 'text';
@@ -21,8 +22,8 @@ export interface ParsedLine {
 
 export type LogRecord = Record<string, unknown>;
 
-/** The server refuses service, host, env and ids longer than this (shared/event.ts). */
-const MAX_SHORT = 256;
+/** The server refuses service, host, env and ids longer than this. */
+const MAX_SHORT = MAX_SHORT_TEXT;
 
 // Where each field is read from, best first. A dotted name is read both as a literal key (ECS writes
 // "log.level") and from a nested object ({"log":{"level":…}}). `at` is Heroku's level key; `name` is
