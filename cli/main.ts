@@ -71,7 +71,7 @@ program
   .option('--state-dir <dir>', 'checkpoints and spool (env LOGFLOW_STATE_DIR, default ~/.local/state/logflow)')
   .option('--from-beginning', 'read files never seen before from their start, not their end')
   .option('--multiline-start <regex>', 'a line matching this starts an event; others join the one above')
-  .option('--max-event-bytes <size>', 'cut an event longer than this (marked truncated in metadata)', '200KiB')
+  .option('--max-event-bytes <size>', 'largest event: a longer multiline event is split into several, a longer line cut (marked truncated)', '200KiB')
   .option('--batch-size <n>', 'events per request', '1000')
   .option('--batch-bytes <size>', 'bytes per request before gzip', '1MiB')
   .option('--flush-interval <duration>', 'send a partial batch after this long', '1s')

@@ -162,15 +162,31 @@ describe('when nothing arrives for a while', () => {
 });
 
 describe('when an event exceeds maxBytes', () => {
-  it('does cut a long trace, keep counting its lines and end, and mark it truncated', () => {
+  it('does split a long trace into events of whole lines within the cap, leaving no line out', () => {
     const trace = ['java.lang.RuntimeException: boom', ...Array.from({ length: 50 }, (_, i) => `\tat com.acme.Frame${i}.run(Frame.java:${i})`)];
-    const { events } = feed(`${trace.join('\n')}\n2026-11-01 next\n`, { maxBytes: 200 });
-    expect(events).toHaveLength(2);
-    expect(events[0]).toMatchObject({ lines: 51, truncated: true, start: 0 });
-    expect(Buffer.byteLength(events[0]!.text)).toBeLessThanOrEqual(200);
-    expect(trace.join('\n').startsWith(events[0]!.text)).toBe(true);
-    expect(events[0]!.text.endsWith('\n')).toBe(false);
-    expect(events[0]!.end).toBe(events[1]!.start);
+    const { events } = feed(`${trace.join('\n')}\n\n  more frames after a blank\n2026-11-01 next\n`, { maxBytes: 200, startPattern: /^\d{4}-/ });
+    const parts = events.slice(0, -1);
+    expect(parts.length).toBeGreaterThan(5);
+    for (const e of parts) {
+      expect(Buffer.byteLength(e.text)).toBeLessThanOrEqual(200);
+      expect(e).toMatchObject({ truncated: false, lines: e.text.split('\n').length });
+    }
+    expect(parts.map((e) => e.text).join('\n')).toBe(`${trace.join('\n')}\n\n  more frames after a blank`);
+    parts.forEach((e, i) => expect(e.end).toBe(events[i + 1]!.start));
+    expect(events.at(-1)!.text).toBe('2026-11-01 next');
+  });
+
+  it('does not hold continuation lines that never end: each full event goes as soon as the next line would not fit', () => {
+    const joiner = new MultilineJoiner({ ...defaults, maxBytes: 100 });
+    const returned: JoinedEvent[] = [];
+    let offset = 0;
+    for (let i = 0; i < 40; i++) {
+      const line = i === 0 ? 'ERROR table follows' : `    row ${i} ${'x'.repeat(20)}`;
+      returned.push(...joiner.push(line, offset, offset + line.length + 1, 1000));
+      offset += line.length + 1;
+    }
+    expect(returned.length).toBeGreaterThanOrEqual(10);
+    expect(joiner.committedOffset).toBeGreaterThan(offset - 100);
   });
 
   it('does cut a single huge line without splitting a multibyte character', () => {

@@ -11,16 +11,16 @@ export interface JoinedEvent {
   start: number;
   /** Byte offset just past the last line's newline, including dropped blank lines after it (the caller checkpoints it). */
   end: number;
-  /** Source lines in the event, counting those left out of `text` after a cut. */
+  /** Source lines in the event. */
   lines: number;
-  /** The event was cut at maxBytes. */
+  /** Its one line was longer than maxBytes and was cut there. */
   truncated: boolean;
 }
 
 export interface MultilineOptions {
   /** From --multiline-start: a line matching it starts a new event, every other line continues the one above. */
   startPattern?: RegExp;
-  /** Cap on an event's text in UTF-8 bytes; beyond it the text is cut (never mid-character) and further lines only counted. */
+  /** Cap on an event's text in UTF-8 bytes: a line that would go past it starts the next event; a single longer line is cut (never mid-character). */
   maxBytes: number;
   /** How long an event waits for continuation lines. */
   idleMs: number;
@@ -94,15 +94,15 @@ export class MultilineJoiner {
       else if (!p.holdBlank(end, this.startPattern !== undefined)) out.push(this.close(p));
       return out;
     }
+    let mode: Mode | undefined;
     if (p !== undefined) {
-      const mode = p.heldBlanks > 0 ? this.joinsAfterBlank(p.mode, line) : this.joins(p.mode, line);
-      if (mode !== undefined) {
-        p.append(line, end, mode);
-        return out;
-      }
+      mode = p.heldBlanks > 0 ? this.joinsAfterBlank(p.mode, line) : this.joins(p.mode, line);
+      // A line that would take the event past maxBytes starts the next one, which goes on in the same
+      // mode: a trace longer than the cap arrives as several events of whole lines, none left out.
+      if (mode !== undefined && p.append(line, end, mode)) return out;
       out.push(this.close(p));
     }
-    this.pending = new PendingEvent(line, start, end, openingMode(line), this.opts.maxBytes);
+    this.pending = new PendingEvent(line, start, end, mode ?? openingMode(line), this.opts.maxBytes);
     return out;
   }
 
@@ -191,7 +191,7 @@ function openingMode(line: string): Mode {
   return line.startsWith('panic: ') || line.startsWith('fatal error: ') ? 'go' : 'plain';
 }
 
-/** The event being held: its text so far, kept within maxBytes, and the bytes it spans. */
+/** The event being held: its text so far, within maxBytes, and the bytes it spans. */
 class PendingEvent {
   text = '';
   lines = 1;
@@ -204,7 +204,7 @@ class PendingEvent {
   private truncated = false;
 
   constructor(line: string, readonly start: number, private end: number, public mode: Mode, private readonly maxBytes: number) {
-    this.add(line);
+    this.first(line);
   }
 
   /** Holds a blank line; false when the event cannot continue past it and must be closed. */
@@ -215,12 +215,16 @@ class PendingEvent {
     return anyCount || (this.heldBlanks === 1 && (this.mode === 'go' || this.mode === 'python-done' || this.mode === 'python-chain'));
   }
 
-  append(line: string, end: number, mode: Mode): void {
+  /** Adds a line (after the blanks held); false, changing nothing, when it would not fit within maxBytes. */
+  append(line: string, end: number, mode: Mode): boolean {
+    const piece = this.heldBlanks === 0 ? '\n' + line : '\n'.repeat(this.heldBlanks + 1) + line;
+    if (this.truncated || !this.reserve(piece)) return false;
+    this.text += piece;
     this.lines += this.heldBlanks + 1;
-    this.add(this.heldBlanks === 0 ? '\n' + line : '\n'.repeat(this.heldBlanks + 1) + line);
     this.heldBlanks = 0;
     this.end = end;
     this.mode = mode;
+    return true;
   }
 
   toEvent(): JoinedEvent {
@@ -228,30 +232,33 @@ class PendingEvent {
     return { text: this.text, start: this.start, end, lines: this.lines, truncated: this.truncated };
   }
 
-  private add(piece: string): void {
-    if (this.truncated) return;
+  /** The event's first line, cut at maxBytes when longer (never inside a character). */
+  private first(line: string): void {
+    if (this.reserve(line)) {
+      this.text = line;
+      return;
+    }
+    // encodeInto writes whole characters only, so `read` never ends inside one.
+    const { read } = encoder.encodeInto(line, new Uint8Array(this.maxBytes));
+    this.text = line.slice(0, read);
+    this.bytes = this.maxBytes;
+    this.truncated = true;
+  }
+
+  /** Counts `piece` into the event's bytes if it fits within maxBytes. */
+  private reserve(piece: string): boolean {
     if (!this.exact) {
       const bound = this.bytes + 3 * piece.length;
       if (bound <= this.maxBytes) {
-        this.text += piece;
         this.bytes = bound;
-        return;
+        return true;
       }
       this.bytes = Buffer.byteLength(this.text);
       this.exact = true;
     }
     const size = Buffer.byteLength(piece);
-    if (this.bytes + size <= this.maxBytes) {
-      this.text += piece;
-      this.bytes += size;
-      return;
-    }
-    // encodeInto writes whole characters only, so `read` never ends inside one.
-    const { read } = encoder.encodeInto(piece, new Uint8Array(this.maxBytes - this.bytes));
-    // A cut within the separators would leave the text ending in newlines that belong to no line.
-    let separators = 0;
-    while (piece.charCodeAt(separators) === 10) separators++;
-    if (read > separators) this.text += piece.slice(0, read);
-    this.truncated = true;
+    if (this.bytes + size > this.maxBytes) return false;
+    this.bytes += size;
+    return true;
   }
 }
