@@ -77,7 +77,7 @@ program
   .option('--flush-interval <duration>', 'send a partial batch after this long', '1s')
   .option('--concurrency <n>', 'requests in flight at most', '2')
   .option('--memory-limit <size>', 'batches held in memory before they go to the spool', '32MiB')
-  .option('--spool-max <size>', 'disk spool size limit', '1GiB')
+  .option('--spool-max <size>', 'disk spool size limit (batches kept gzipped, as sent)', '1GiB')
   .addOption(new Option('--when-full <policy>', 'when the spool is full').choices(['block', 'drop-oldest']).default('block'))
   .option('--drain-timeout <duration>', 'on EOF or SIGTERM, how long to keep delivering before spooling the rest', '30s')
   .option('--rotate-wait <duration>', 'how long a rotated or deleted file is still read after it stops growing', '5s')

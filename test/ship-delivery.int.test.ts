@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +24,7 @@ describe('when the server goes away while lines are shipped', () => {
       const s = await stored(service);
       return s.n >= n ? s : undefined;
     }, 30_000, `${n} events of ${service}`);
-  const spooled = async (service: string) => (await readdir(path.join(stack.stateDir, service, 'spool')).catch(() => [])).filter((f) => f.endsWith('.ndjson')).length;
+  const spooled = async (service: string) => (await readdir(path.join(stack.stateDir, service, 'spool')).catch(() => [])).filter((f) => /\.ndjson(\.gz)?$/.test(f)).length;
 
   beforeAll(async () => {
     stack = await startStack({ opensearch: false });
@@ -68,10 +68,21 @@ describe('when the server goes away while lines are shipped', () => {
     expect(await storedEventually('later', 3000)).toEqual({ n: 3000, d: 3000 });
   });
 
+  it('delivers a batch an earlier version left in the spool as plain NDJSON', async () => {
+    const spool = path.join(stack.stateDir, 'legacy', 'spool');
+    await mkdir(spool, { recursive: true });
+    const events = [0, 1, 2].map((i) => JSON.stringify({ event_id: `old:${i}`, timestamp: '2026-11-05T00:00:00.000Z', service: 'legacy', level: 'INFO', message: `spooled ${i}` }));
+    await writeFile(path.join(spool, '000000000007.ndjson'), `${events.join('\n')}\n`);
+    const run = await runCli(['ship', '--service', 'legacy'], { ...stack.env, LOGFLOW_API_KEY: key }, '');
+    expect(run.code, run.stderr).toBe(0);
+    expect(await storedEventually('legacy', 3)).toEqual({ n: 3, d: 3 });
+    expect(await spooled('legacy')).toBe(0);
+  });
+
   it('with --when-full drop-oldest, drops the oldest batches and counts every dropped line', async () => {
     await stop(stack.server);
     const total = 6000;
-    const args = ['ship', '--service', 'tiny', '--spool-max', '64KiB', '--memory-limit', '16KiB', '--batch-size', '100', '--when-full', 'drop-oldest', '--drain-timeout', '1s'];
+    const args = ['ship', '--service', 'tiny', '--spool-max', '8KiB', '--memory-limit', '16KiB', '--batch-size', '100', '--when-full', 'drop-oldest', '--drain-timeout', '1s'];
     const first = await runCli(args, { ...stack.env, LOGFLOW_API_KEY: key }, lines(0, total));
     expect(first.code).toBe(1);
     const dropped = Number(/(\d+) dropped/.exec(first.stderr)?.[1]);

@@ -133,7 +133,7 @@ export class Delivery {
   async enqueue(batch: OutgoingBatch): Promise<void> {
     const spool = this.o.spool;
     if (this.fatal) {
-      await spool.append(batch.ndjson, batch.count);
+      await spool.append(await compress(batch.ndjson), batch.count);
       return batch.secured?.();
     }
     if (!spool.batches && this.memoryBytes + batch.bytes <= this.o.memoryBytes) {
@@ -141,8 +141,9 @@ export class Delivery {
       this.memoryBytes += batch.bytes;
       return this.notify();
     }
-    await this.makeRoom(batch.bytes);
-    await spool.append(batch.ndjson, batch.count);
+    const body = await compress(batch.ndjson);
+    await this.makeRoom(body.length);
+    await spool.append(body, batch.count);
     batch.secured?.();
     this.notify();
   }
@@ -158,7 +159,7 @@ export class Delivery {
     this.notify();
     await Promise.allSettled(this.pumps);
     for (const batch of this.memory.splice(0)) {
-      await this.o.spool.append(await batch.text(), batch.count);
+      await this.o.spool.append(await batch.gzipped(), batch.count);
       batch.secured?.();
     }
     this.memoryBytes = 0;
@@ -231,8 +232,8 @@ export class Delivery {
 
   /** A spooled batch goes as it lies on disk; its lines are split out only if the server wants it halved. */
   private async sendSpooled(seq: number): Promise<boolean> {
-    const { ndjson, count } = await this.o.spool.read(seq);
-    return this.send(count, compress(ndjson), async () => linesOf(ndjson));
+    const { body, gzipped, count } = await this.o.spool.read(seq);
+    return this.send(count, gzipped ? Promise.resolve(body) : compress(body), async () => linesOf(gzipped ? await gunzip(body) : body));
   }
 
   private sendLines(lines: string[]): Promise<boolean> {

@@ -1,13 +1,27 @@
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
+/** `<seq>.<events>.ndjson.gz`: a batch's gzip body, as it is sent, its event count in its name. */
+const GZIP_NAME = /^(\d{12})\.(\d+)\.ndjson\.gz$/;
+/** `<seq>.ndjson`: a batch as plain NDJSON, as earlier versions wrote it; still read and sent. */
+const PLAIN_NAME = /^(\d{12})\.ndjson$/;
+
+interface SpoolFile {
+  seq: number;
+  name: string;
+  bytes: number;
+  lines: number;
+}
+
 /**
  * Batches kept on disk while the server is slow or away, delivered oldest first when it is back.
- * One file per batch (NDJSON lines), written to a temporary name, fsynced, then renamed: a crash
- * leaves either the whole batch or none of it. Survives restarts: the next run delivers it first.
+ * Each batch is kept as the gzip body it is sent as (a fifth to a tenth of its text, so the spool
+ * holds that much more, and nothing is compressed twice), one file per batch, written to a temporary
+ * name, fsynced, then renamed: a crash leaves either the whole batch or none of it. Survives
+ * restarts: the next run delivers it first.
  */
 export class DiskSpool {
-  private readonly files: { seq: number; bytes: number; lines: number }[] = [];
+  private readonly files: SpoolFile[] = [];
   private nextSeq = 0;
   bytes = 0;
   lines = 0;
@@ -20,15 +34,20 @@ export class DiskSpool {
   static async open(dir: string, maxBytes: number): Promise<DiskSpool> {
     await mkdir(dir, { recursive: true });
     const spool = new DiskSpool(dir, maxBytes);
-    const names = (await readdir(dir)).filter((n) => /^\d{12}\.ndjson$/.test(n)).sort();
+    const names = await readdir(dir);
     for (const name of names) {
-      const ndjson = await readFile(path.join(dir, name));
-      const entry = { seq: Number(name.slice(0, 12)), bytes: ndjson.length, lines: countLines(ndjson) };
-      spool.files.push(entry);
-      spool.bytes += entry.bytes;
-      spool.lines += entry.lines;
+      const gz = GZIP_NAME.exec(name);
+      const plain = gz ? null : PLAIN_NAME.exec(name);
+      if (!gz && !plain) continue;
+      const body = await readFile(path.join(dir, name));
+      spool.files.push({ seq: Number((gz ?? plain)![1]), name, bytes: body.length, lines: gz ? Number(gz[2]) : countLines(body) });
     }
-    for (const name of (await readdir(dir)).filter((n) => n.endsWith('.tmp'))) await rm(path.join(dir, name), { force: true });
+    spool.files.sort((a, b) => a.seq - b.seq);
+    for (const f of spool.files) {
+      spool.bytes += f.bytes;
+      spool.lines += f.lines;
+    }
+    for (const name of names.filter((n) => n.endsWith('.tmp'))) await rm(path.join(dir, name), { force: true });
     spool.nextSeq = (spool.files.at(-1)?.seq ?? -1) + 1;
     return spool;
   }
@@ -42,22 +61,22 @@ export class DiskSpool {
     return this.bytes + bytes <= this.maxBytes;
   }
 
-  /** Keeps a batch (`count` NDJSON lines, each ending in a newline) on disk; resolves once it is durable. */
-  async append(ndjson: Buffer, count: number): Promise<void> {
+  /** Keeps a batch (the gzip body of `count` NDJSON lines) on disk; resolves once it is durable. */
+  async append(gzipped: Buffer, count: number): Promise<void> {
     const seq = this.nextSeq++;
-    const file = this.fileFor(seq);
+    const name = `${String(seq).padStart(12, '0')}.${count}.ndjson.gz`;
+    const file = path.join(this.dir, name);
     const handle = await open(`${file}.tmp`, 'w');
     try {
-      await handle.writeFile(ndjson);
+      await handle.writeFile(gzipped);
       await handle.sync();
     } finally {
       await handle.close();
     }
     await rename(`${file}.tmp`, file);
-    const entry = { seq, bytes: ndjson.length, lines: count };
-    this.files.push(entry);
-    this.bytes += entry.bytes;
-    this.lines += entry.lines;
+    this.files.push({ seq, name, bytes: gzipped.length, lines: count });
+    this.bytes += gzipped.length;
+    this.lines += count;
   }
 
   /** Batches on disk, oldest first. */
@@ -65,10 +84,11 @@ export class DiskSpool {
     return this.files.map((f) => f.seq);
   }
 
-  /** A batch as it was written (NDJSON) and its line count; it stays on disk until remove(). */
-  async read(seq: number): Promise<{ ndjson: Buffer; count: number }> {
-    const ndjson = await readFile(this.fileFor(seq));
-    return { ndjson, count: this.files.find((f) => f.seq === seq)?.lines ?? countLines(ndjson) };
+  /** A batch and its event count; it stays on disk until remove(). `gzipped` false: plain NDJSON. */
+  async read(seq: number): Promise<{ body: Buffer; gzipped: boolean; count: number }> {
+    const f = this.files.find((x) => x.seq === seq);
+    if (!f) throw new Error(`no batch ${seq} in the spool`);
+    return { body: await readFile(path.join(this.dir, f.name)), gzipped: f.name.endsWith('.gz'), count: f.lines };
   }
 
   /** Removes a batch: delivered, or dropped to make room (then its lines are returned for counting). */
@@ -78,12 +98,8 @@ export class DiskSpool {
     const [entry] = this.files.splice(i, 1);
     this.bytes -= entry!.bytes;
     this.lines -= entry!.lines;
-    await rm(this.fileFor(seq), { force: true });
+    await rm(path.join(this.dir, entry!.name), { force: true });
     return entry!.lines;
-  }
-
-  private fileFor(seq: number): string {
-    return path.join(this.dir, `${String(seq).padStart(12, '0')}.ndjson`);
   }
 }
 
