@@ -76,7 +76,7 @@ program
   .option('--batch-bytes <size>', 'bytes per request before gzip', '1MiB')
   .option('--flush-interval <duration>', 'send a partial batch after this long', '1s')
   .option('--concurrency <n>', 'requests in flight at most', '2')
-  .option('--memory-limit <size>', 'batches held in memory before they go to the spool', '32MiB')
+  .option('--memory-limit <size>', 'batches held in memory (counted before gzip) before they go to the spool', '16MiB')
   .option('--spool-max <size>', 'disk spool size limit (batches kept gzipped, as sent)', '1GiB')
   .addOption(new Option('--when-full <policy>', 'when the spool is full').choices(['block', 'drop-oldest']).default('block'))
   .option('--drain-timeout <duration>', 'on EOF or SIGTERM, how long to keep delivering before spooling the rest', '30s')

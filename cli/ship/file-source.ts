@@ -2,7 +2,6 @@ import { open, readdir, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-import { glob } from 'tinyglobby';
 import { errorMessage } from '../../shared/errors.ts';
 import { fingerprint, type FileCheckpoint } from './checkpoints.ts';
 import { Tailer, type TailerOptions } from './tailer.ts';
@@ -288,6 +287,7 @@ async function expand(patterns: string[]): Promise<string[]> {
   const resolved = patterns.map((p) => path.resolve(p));
   const plain = resolved.filter((p) => !GLOB_CHARS.test(p));
   const globs = resolved.filter((p) => GLOB_CHARS.test(p));
-  const matched = globs.length ? await glob(globs, { absolute: true, onlyFiles: true, dot: true, expandDirectories: false }) : [];
+  // Loaded only for patterns (about 4 MB): a shipper of named files does without it.
+  const matched = globs.length ? await (await import('tinyglobby')).glob(globs, { absolute: true, onlyFiles: true, dot: true, expandDirectories: false }) : [];
   return [...new Set([...plain, ...matched])];
 }
