@@ -11,7 +11,7 @@ COPY shared ./shared
 COPY tsconfig.json ./
 COPY scripts/build.mjs ./scripts/
 RUN node scripts/build.mjs
-RUN ln -s /app/cli/logflow.mjs /usr/local/bin/logflow && mkdir -p /data/logs && chown node /data/logs
+RUN ln -s /app/cli/logflow /usr/local/bin/logflow && mkdir -p /data/logs && chown node /data/logs
 USER node
 ENV LOGFLOW_HOST=0.0.0.0 LOGFLOW_FILE_DIR=/data/logs
 EXPOSE 8080

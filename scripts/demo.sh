@@ -10,7 +10,7 @@ bash scripts/services.sh
 export OPENSEARCH_URL="${OPENSEARCH_URL:-http://127.0.0.1:9200}"
 export LOGFLOW_PORT="${LOGFLOW_PORT:-8080}"
 export LOGFLOW_URL="http://127.0.0.1:$LOGFLOW_PORT"
-logflow() { ./cli/logflow.mjs "$@"; }
+logflow() { ./cli/logflow "$@"; }
 
 echo "==> logflow migrate"
 logflow migrate
@@ -20,7 +20,9 @@ export LOGFLOW_API_KEY
 LOGFLOW_API_KEY=$(logflow projects create "$project" --json | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).api_key')
 
 echo "==> logflow up (server + worker) on $LOGFLOW_URL"
-logflow up >"${TMPDIR:-/tmp}/logflow-demo.log" 2>&1 &
+# Not through the function: in the background it would run in a subshell, and killing that subshell
+# at the end would leave `logflow up` running. cli/logflow execs node, so $! is the server itself.
+./cli/logflow up >"${TMPDIR:-/tmp}/logflow-demo.log" 2>&1 &
 up_pid=$!
 trap 'kill $up_pid 2>/dev/null; wait $up_pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do curl -fsS "$LOGFLOW_URL/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
