@@ -1,6 +1,7 @@
 import { appendFile, copyFile, mkdtemp, readdir, readlink, rename, rm, truncate, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exited, startCli, stop } from './cli.ts';
@@ -53,6 +54,46 @@ describe('when the shipper starts on files it has no checkpoint for', () => {
     const got = await messages();
     expect(got.filter((m) => m.includes('history'))).toEqual([]);
     expect(got.filter((m) => m.includes('while-down'))).toHaveLength(20);
+  });
+});
+
+describe('when a glob reaches compressed and unwanted files', () => {
+  let stack: Stack;
+  let key: string;
+  let db: pg.Client;
+  let dir: string;
+
+  beforeAll(async () => {
+    stack = await startStack({ opensearch: false });
+    key = await stack.createProject('shop');
+    db = new pg.Client({ connectionString: stack.databaseUrl });
+    await db.connect();
+    dir = await mkdtemp(path.join(os.tmpdir(), 'logflow-exclude-'));
+  });
+
+  afterAll(async () => {
+    await db?.end();
+    await stack?.destroy();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('does read the logs and leave out compressed files and those --exclude names', async () => {
+    await writeFile(path.join(dir, 'app.log'), lines('current', 10));
+    await writeFile(path.join(dir, 'app.log.1'), lines('rotated', 5));
+    await writeFile(path.join(dir, 'app.log.2.gz'), gzipSync(lines('compressed', 5)));
+    await writeFile(path.join(dir, 'app.log.debug'), lines('debug', 5));
+    const args = ['ship', '--service', 'excluded', '--state-dir', path.join(dir, 'state'), '--from-beginning', '--exclude', '*.debug', '--quiet', path.join(dir, 'app.log*')];
+    const child = startCli(args, { ...stack.env, LOGFLOW_API_KEY: key });
+    const count = async () => (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM logs WHERE service = 'excluded'")).rows[0]!.n;
+    try {
+      await eventually(async () => ((await count()) >= 15 ? true : undefined), 20_000, 'the two logs');
+      await new Promise((r) => setTimeout(r, 1500)); // a scan or two later: nothing else arrives
+    } finally {
+      child.kill('SIGTERM');
+      await exited(child);
+    }
+    const { rows } = await db.query<{ tag: string; n: number }>("SELECT split_part(message, ' ', 3) AS tag, count(*)::int AS n FROM logs WHERE service = 'excluded' GROUP BY 1 ORDER BY 1");
+    expect(rows).toEqual([{ tag: 'current', n: 10 }, { tag: 'rotated', n: 5 }]);
   });
 });
 

@@ -26,6 +26,7 @@ export interface ShipOptions {
   env?: string;
   host?: string;
   field: string[];
+  exclude: string[];
   stateDir?: string;
   fromBeginning?: boolean;
   multilineStart?: string;
@@ -125,7 +126,7 @@ async function run(files: string[], o: ShipOptions, { delivery, shipper, checkpo
   delivery.start();
   // Only a shipper of files loads the file watcher and globbing: a stdin sidecar starts smaller.
   const fileSource = files.length
-    ? new (await import('../ship/file-source.ts')).FileSource({ patterns: files, fromBeginning: Boolean(o.fromBeginning), shipper, checkpoints, log, partialIdleMs, rotateWaitMs: duration('rotate-wait', o.rotateWait), releaseDeletedAfterMs: duration('release-deleted-after', o.releaseDeletedAfter) })
+    ? new (await import('../ship/file-source.ts')).FileSource({ patterns: files, exclude: o.exclude, fromBeginning: Boolean(o.fromBeginning), shipper, checkpoints, log, partialIdleMs, rotateWaitMs: duration('rotate-wait', o.rotateWait), releaseDeletedAfterMs: duration('release-deleted-after', o.releaseDeletedAfter) })
     : undefined;
   const stdin = files.length ? undefined : new StdinSource(process.stdin, shipper, partialIdleMs);
 

@@ -9,6 +9,8 @@ import { Tailer, type TailerOptions } from './tailer.ts';
 export interface FileSourceOptions extends TailerOptions {
   /** Paths or globs (`*`, `?`, `[...]`, `**`), as given on the command line. */
   patterns: string[];
+  /** Globs (--exclude) that files matched by a glob must not match; compressed files never are read. */
+  exclude?: string[];
   fromBeginning: boolean;
   pollMs?: number;
   rescanMs?: number;
@@ -79,7 +81,7 @@ export class FileSource {
 
   private async doScan(startup: boolean): Promise<void> {
     const seen = new Set<string>();
-    for (const file of await expand(this.o.patterns)) {
+    for (const file of await expand(this.o.patterns, this.o.exclude ?? [])) {
       if (this.closed) return;
       const st = await stat(file).catch(() => undefined);
       if (!st?.isFile()) continue;
@@ -118,7 +120,7 @@ export class FileSource {
    * Only the directory each file was in is looked at, as logrotate and its kind rotate within it.
    */
   private async recoverRotated(): Promise<void> {
-    const matched = new Set(await expand(this.o.patterns));
+    const matched = new Set(await expand(this.o.patterns, this.o.exclude ?? []));
     const records = this.o.checkpoints.all();
     const listings = new Map<string, Promise<Listed[]>>();
     const list = (dir: string) => listings.get(dir) ?? listings.set(dir, listFiles(dir)).get(dir)!;
@@ -282,12 +284,27 @@ function baseDir(pattern: string): string {
   return i < 0 ? path.dirname(parts.join(path.sep)) : parts.slice(0, i).join(path.sep) || path.sep;
 }
 
-/** Files matching the patterns now (tinyglobby: the matcher chokidar's own ecosystem uses). */
-async function expand(patterns: string[]): Promise<string[]> {
+/**
+ * Rotated files compressed by logrotate and its kind: bytes, not lines. A glob such as `app.log*` that
+ * reaches them leaves them out; a file named on the command line is read whatever its name.
+ */
+const COMPRESSED = ['*.gz', '*.bz2', '*.xz', '*.zst', '*.lz4', '*.zip', '*.Z'];
+
+/**
+ * Files matching the patterns now (tinyglobby: the matcher chokidar's own ecosystem uses), less
+ * those a glob found that match an exclusion. An exclusion without a slash is matched against the
+ * file's name (`*.gz`), one with a slash against its path.
+ */
+async function expand(patterns: string[], exclude: string[]): Promise<string[]> {
   const resolved = patterns.map((p) => path.resolve(p));
   const plain = resolved.filter((p) => !GLOB_CHARS.test(p));
   const globs = resolved.filter((p) => GLOB_CHARS.test(p));
+  if (!globs.length) return [...new Set(plain)];
+  // tinyglobby matches absolute exclusions only: a name pattern applies under each glob's base directory.
+  const bases = [...new Set(globs.map(baseDir))];
+  const ignore = [...COMPRESSED, ...exclude].flatMap((e) => (e.includes('/') ? [path.resolve(e)] : bases.map((b) => path.join(b, '**', e))));
   // Loaded only for patterns (about 4 MB): a shipper of named files does without it.
-  const matched = globs.length ? await (await import('tinyglobby')).glob(globs, { absolute: true, onlyFiles: true, dot: true, expandDirectories: false }) : [];
+  const { glob } = await import('tinyglobby');
+  const matched = await glob(globs, { absolute: true, onlyFiles: true, dot: true, expandDirectories: false, ignore });
   return [...new Set([...plain, ...matched])];
 }
