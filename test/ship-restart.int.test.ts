@@ -95,6 +95,29 @@ describe('when a glob reaches compressed and unwanted files', () => {
     const { rows } = await db.query<{ tag: string; n: number }>("SELECT split_part(message, ' ', 3) AS tag, count(*)::int AS n FROM logs WHERE service = 'excluded' GROUP BY 1 ORDER BY 1");
     expect(rows).toEqual([{ tag: 'current', n: 10 }, { tag: 'rotated', n: 5 }]);
   });
+
+  it('does not go on reading a file the patterns no longer name, however far behind it is', async () => {
+    const [keep, drop] = [path.join(dir, 'keep.txt'), path.join(dir, 'drop.txt')];
+    await writeFile(keep, lines('kept', 5));
+    await writeFile(drop, lines('dropped', 5));
+    const tags = async () => (await db.query<{ tag: string }>("SELECT split_part(message, ' ', 3) AS tag FROM logs WHERE service = 'renamed-config' ORDER BY 1")).rows.map((r) => r.tag);
+    const ship = (files: string[]) => startCli(['ship', '--service', 'renamed-config', '--state-dir', path.join(dir, 'state2'), '--from-beginning', '--quiet', ...files], { ...stack.env, LOGFLOW_API_KEY: key });
+    const first = ship([keep, drop]);
+    await eventually(async () => ((await tags()).length === 10 ? true : undefined), 20_000, 'both files');
+    first.kill('SIGTERM');
+    expect(await exited(first)).toBe(0);
+    await appendFile(keep, lines('kept-later', 5));
+    await appendFile(drop, lines('dropped-later', 5));
+    const second = ship([keep]);
+    try {
+      await eventually(async () => ((await tags()).length >= 15 ? true : undefined), 20_000, 'the kept file');
+      await new Promise((r) => setTimeout(r, 1500));
+    } finally {
+      second.kill('SIGTERM');
+      await exited(second);
+    }
+    expect((await tags()).filter((t) => t.startsWith('dropped'))).toEqual(Array(5).fill('dropped'));
+  });
 });
 
 describe('when a file is rotated while the shipper is stopped', () => {

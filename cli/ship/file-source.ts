@@ -129,8 +129,10 @@ export class FileSource {
       const same = files.find((f) => f.st.dev === r.dev && f.st.ino === r.ino);
       if (!same) continue; // deleted, or moved out of its directory: nothing left to read here
       if (same.st.size >= r.offset && (await holds(same, r))) {
-        // In place, or renamed: the scan takes it up if the patterns name it; otherwise read its rest now.
-        if (!matched.has(same.file) && same.st.size > r.offset) await this.openRotated(same.file, 'reading the rest of a file renamed while stopped');
+        // Renamed out of the patterns: read its rest now. In place or renamed within them, the scan takes
+        // it up; in place but no longer named by the patterns, it is the user's to leave.
+        const renamedAway = same.file !== r.path && !matched.has(same.file);
+        if (renamedAway && same.st.size > r.offset) await this.openRotated(same.file, 'reading the rest of a file renamed while stopped');
         continue;
       }
       this.rewrittenWhileAway.add(`${r.dev}:${r.ino}`);
