@@ -97,6 +97,7 @@ export class LogFlowClient {
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', reject);
+        res.on('close', () => res.complete || reject(new Error('the connection closed before the whole answer came')));
       });
       req.on('timeout', () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)));
       req.on('error', reject);

@@ -135,6 +135,8 @@ export class FileSource {
         if (renamedAway && same.st.size > r.offset) await this.openRotated(same.file, 'reading the rest of a file renamed while stopped');
         continue;
       }
+      // Truncated or rewritten in place; a file the patterns no longer name is left alone with its copy.
+      if (!matched.has(same.file)) continue;
       this.rewrittenWhileAway.add(`${r.dev}:${r.ino}`);
       // The copy is a file of its own (a new inode) that starts as the record's file did and reaches
       // at least as far as we had read; one that another record already knows as its file is not it.
