@@ -68,7 +68,7 @@ program
   .option('--env <env>', 'env field for every event')
   .option('--host <host>', 'host field for every event (default: this machine’s hostname)')
   .option('--field <key=value>', 'extra metadata field, repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
-  .option('--exclude <glob>', 'leave out files a glob matches that match this too (name or path glob), repeatable; compressed files (*.gz, …) always are', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('--exclude <glob>', 'skip files a glob finds that match this too (a name like *.debug, or a path), repeatable; compressed ones (*.gz, …) are always skipped', (v: string, acc: string[]) => [...acc, v], [] as string[])
   .option('--state-dir <dir>', 'checkpoints and spool (env LOGFLOW_STATE_DIR, default ~/.local/state/logflow)')
   .option('--from-beginning', 'read files never seen before from their start, not their end')
   .option('--multiline-start <regex>', 'a line matching this starts an event; others join the one above')
