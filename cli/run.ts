@@ -9,7 +9,12 @@ export function exitCodeFor(err: unknown): number {
   return EXIT.FAILURE;
 }
 
-/** Runs a command's body; any failure becomes one line on stderr and the matching exit code. */
+/**
+ * Runs a command's body; any failure becomes one line on stderr and the matching exit code. Once the
+ * body is done the process exits when nothing is left to do, or once its output is written 2 s later
+ * if something else still holds it open (a retry timer of a command that failed half-way): a
+ * finished command never hangs.
+ */
 export async function runCommand(body: () => Promise<number | void>): Promise<void> {
   try {
     const code = await body();
@@ -18,6 +23,11 @@ export async function runCommand(body: () => Promise<number | void>): Promise<vo
     process.stderr.write(`logflow: ${errorMessage(err).replace(/\s*\n\s*/g, ' ')}\n`);
     process.exitCode = exitCodeFor(err);
   }
+  const exitWhenWritten = () => {
+    if (process.stdout.writableLength || process.stderr.writableLength) setTimeout(exitWhenWritten, 250).unref();
+    else process.exit();
+  };
+  setTimeout(exitWhenWritten, 2000).unref();
 }
 
 /**

@@ -1,4 +1,4 @@
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +66,28 @@ describe('when the server goes away while lines are shipped', () => {
     const second = await runCli(['ship', '--service', 'later'], { ...stack.env, LOGFLOW_API_KEY: key }, '');
     expect(second.code, second.stderr).toBe(0);
     expect(await storedEventually('later', 3000)).toEqual({ n: 3000, d: 3000 });
+  });
+
+  it('waits, losing nothing, while the spool cannot be written (a full disk), and goes on once it can', async () => {
+    await stop(stack.server);
+    const ship = startCli(['ship', '--service', 'diskfull', '--memory-limit', '16KiB', '--batch-size', '100', '--flush-interval', '100ms'], { ...stack.env, LOGFLOW_API_KEY: key }, 'pipe');
+    const write = (text: string) => new Promise<void>((resolve, reject) => ship.stdin!.write(text, (err) => (err ? reject(err) : resolve())));
+    await write(lines(0, 2000));
+    await eventually(async () => ((await spooled('diskfull')) > 0 ? true : undefined), 30_000, 'batches in the spool');
+    // The spool directory becomes a file: every write to it fails, as on a full disk.
+    const dir = path.join(stack.stateDir, 'diskfull', 'spool');
+    await rename(dir, `${dir}.aside`);
+    await writeFile(dir, '');
+    const more = write(lines(2000, 4000));
+    await eventually(async () => (/cannot write to the spool/.test(ship.output()) ? true : undefined), 30_000, 'the spool error');
+    expect(ship.exitCode).toBeNull();
+    await rm(dir);
+    await rename(`${dir}.aside`, dir);
+    await stack.startServer();
+    await more;
+    ship.stdin!.end();
+    expect(await exited(ship), ship.output()).toBe(0);
+    expect(await storedEventually('diskfull', 4000)).toEqual({ n: 4000, d: 4000 });
   });
 
   it('delivers a batch an earlier version left in the spool as plain NDJSON', async () => {

@@ -175,6 +175,12 @@ async function run(files: string[], o: ShipOptions, { delivery, shipper, checkpo
   if (fileSource?.lostBytes) {
     process.stderr.write(`logflow: ${fileSource.lostBytes} bytes of deleted files were let go unread: output was full for longer than --release-deleted-after ${o.releaseDeletedAfter}\n`);
   }
+  if (delivery.unkept) {
+    // A file's checkpoint never passes an event that was not kept: the next start reads it again.
+    const fate = files.length ? 'the next start reads them again from the files' : 'they are lost';
+    process.stderr.write(`logflow: ${delivery.unkept} events could be neither delivered nor written to the spool (${spoolDir}): ${fate}\n`);
+    return EXIT.FAILURE;
+  }
   if (delivery.fatal) {
     process.stderr.write(`logflow: ${delivery.fatal.message}${waiting ? `; ${waiting} events wait in the spool (${spoolDir}) for the next run` : ''}\n`);
     return EXIT.FAILURE;

@@ -133,8 +133,8 @@ export class Delivery {
   async enqueue(batch: OutgoingBatch): Promise<void> {
     const spool = this.o.spool;
     if (this.fatal) {
-      await spool.append(await compress(batch.ndjson), batch.count);
-      return batch.secured?.();
+      if (await this.spoolBatch(await compress(batch.ndjson), batch.count)) batch.secured?.();
+      return;
     }
     if (!spool.batches && this.memoryBytes + batch.bytes <= this.o.memoryBytes) {
       this.memory.push(new QueuedBatch(batch));
@@ -143,8 +143,7 @@ export class Delivery {
     }
     const body = await compress(batch.ndjson);
     await this.makeRoom(body.length);
-    await spool.append(body, batch.count);
-    batch.secured?.();
+    if (await this.spoolBatch(body, batch.count)) batch.secured?.();
     this.notify();
   }
 
@@ -159,12 +158,19 @@ export class Delivery {
     this.notify();
     await Promise.allSettled(this.pumps);
     for (const batch of this.memory.splice(0)) {
-      await this.o.spool.append(await batch.gzipped(), batch.count);
-      batch.secured?.();
+      try {
+        await this.o.spool.append(await batch.gzipped(), batch.count);
+        batch.secured?.();
+      } catch (err) {
+        this.lose(batch.count, err);
+      }
     }
     this.memoryBytes = 0;
     return this.o.spool.lines;
   }
+
+  /** Events that could be neither delivered nor written to the spool at exit (a full disk). */
+  unkept = 0;
 
   /**
    * Shutting down: from now on a full spool takes batches anyway (a little over --spool-max) instead
@@ -181,15 +187,44 @@ export class Delivery {
     const spool = this.o.spool;
     // A batch larger than the whole spool still goes in when the spool is empty: never refuse it outright.
     while (spool.batches && !spool.fits(bytes) && !this.fatal && !this.shuttingDown) {
-      const victim = this.o.whenFull === 'drop-oldest' ? spool.seqs().find((s) => !this.spoolInFlight.has(s)) : undefined;
-      if (victim !== undefined) {
-        const lines = await spool.remove(victim);
-        this.stats.dropped += lines;
-        this.o.log.warn({ dropped: lines, totalDropped: this.stats.dropped }, 'spool full: dropped the oldest batch (--when-full drop-oldest)');
-      } else {
-        await this.changed(1000);
+      if (!(await this.dropOldest('spool full'))) await this.changed(1000);
+    }
+  }
+
+  /** With --when-full drop-oldest, removes the oldest spooled batch not being sent; false when none went. */
+  private async dropOldest(why: string): Promise<boolean> {
+    const victim = this.o.whenFull === 'drop-oldest' ? this.o.spool.seqs().find((s) => !this.spoolInFlight.has(s)) : undefined;
+    if (victim === undefined) return false;
+    const lines = await this.o.spool.remove(victim);
+    this.stats.dropped += lines;
+    this.o.log.warn({ dropped: lines, totalDropped: this.stats.dropped }, `${why}: dropped the oldest batch (--when-full drop-oldest)`);
+    return true;
+  }
+
+  /**
+   * Puts a batch in the spool; false when it could not be kept. A write that fails (a full disk, a
+   * state directory gone) is treated as a full spool: the batch waits and is tried again, so reading
+   * pauses rather than a line being lost (with drop-oldest, the oldest spooled batch goes first to free
+   * the disk). Shutting down, it is not retried, and its events are counted in `unkept`.
+   */
+  private async spoolBatch(body: Buffer, count: number): Promise<boolean> {
+    for (let failures = 0; ; failures++) {
+      try {
+        await this.o.spool.append(body, count);
+        if (failures) this.o.log.warn({ events: count }, 'the spool can be written again');
+        return true;
+      } catch (err) {
+        if (this.shuttingDown) return this.lose(count, err);
+        if (failures % 30 === 0) this.o.log.error({ err: errorMessage(err), events: count }, 'cannot write to the spool; reading waits until it can');
+        if (!(await this.dropOldest('spool not writable'))) await this.changed(1000);
       }
     }
+  }
+
+  private lose(count: number, err: unknown): false {
+    this.unkept += count;
+    this.o.log.error({ err: errorMessage(err), events: count }, 'cannot write to the spool: these events are lost');
+    return false;
   }
 
   private next(): Job | undefined {

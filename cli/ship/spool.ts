@@ -70,10 +70,14 @@ export class DiskSpool {
     try {
       await handle.writeFile(gzipped);
       await handle.sync();
-    } finally {
       await handle.close();
+      await rename(`${file}.tmp`, file);
+    } catch (err) {
+      // A full disk: what was written of the batch goes, so that it frees what it took.
+      await handle.close().catch(() => {});
+      await rm(`${file}.tmp`, { force: true }).catch(() => {});
+      throw err;
     }
-    await rename(`${file}.tmp`, file);
     this.files.push({ seq, name, bytes: gzipped.length, lines: count });
     this.bytes += gzipped.length;
     this.lines += count;
