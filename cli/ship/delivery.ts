@@ -295,8 +295,10 @@ export class Delivery {
         },
       });
       this.stats.sent += count;
-      this.stats.accepted += reply.accepted;
-      this.reportRejected(reply.rejected.length, reply.rejected[0]?.reason);
+      // A 2xx without our reply's shape (a proxy's page, say) is taken as all accepted, never as a crash.
+      const rejected = Array.isArray(reply.rejected) ? reply.rejected : [];
+      this.stats.accepted += typeof reply.accepted === 'number' ? reply.accepted : count - rejected.length;
+      this.reportRejected(rejected.length, rejected[0]?.reason);
       return true;
     } catch (err) {
       if (!(err instanceof LogFlowError) || err.code === 'ABORTED') return false;
