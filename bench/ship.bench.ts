@@ -27,9 +27,9 @@ const LINES = Number(flags.lines);
 const RUNS = Math.max(1, Number(flags.runs));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = path.join(ROOT, 'cli', 'logflow.mjs');
-// The node flags of the `logflow` command (cli/logflow's exec line): the command is measured as it runs.
-const BIN_NODE_FLAGS = (/^exec node (.*)$/m.exec(readFileSync(path.join(ROOT, 'cli', 'logflow'), 'utf8'))?.[1] ?? '').split(/\s+/).filter((w) => w.startsWith('--'));
-if (!BIN_NODE_FLAGS.length) throw new Error('cli/logflow has no `exec node --…` line to take the flags from');
+// The node flags `logflow ship` runs with (cli/logflow's `ship)` line): the command is measured as it runs.
+const BIN_NODE_FLAGS = (/^\s*ship\) flags='([^']*)'/m.exec(readFileSync(path.join(ROOT, 'cli', 'logflow'), 'utf8'))?.[1] ?? '').split(/\s+/).filter(Boolean);
+if (!BIN_NODE_FLAGS.length) throw new Error("cli/logflow has no `ship) flags='…'` line to take the flags from");
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'logflow-bench-ship-'));
 // Our own LOGFLOW_* variables (a test's, say) would be refused by the shipper as unknown settings.
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LOGFLOW_')));
