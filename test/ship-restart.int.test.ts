@@ -57,70 +57,7 @@ describe('when the shipper starts on files it has no checkpoint for', () => {
   });
 });
 
-describe('when a glob reaches compressed and unwanted files', () => {
-  let stack: Stack;
-  let key: string;
-  let db: pg.Client;
-  let dir: string;
-
-  beforeAll(async () => {
-    stack = await startStack({ opensearch: false });
-    key = await stack.createProject('shop');
-    db = new pg.Client({ connectionString: stack.databaseUrl });
-    await db.connect();
-    dir = await mkdtemp(path.join(os.tmpdir(), 'logflow-exclude-'));
-  });
-
-  afterAll(async () => {
-    await db?.end();
-    await stack?.destroy();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  it('does read the logs and leave out compressed files and those --exclude names', async () => {
-    await writeFile(path.join(dir, 'app.log'), lines('current', 10));
-    await writeFile(path.join(dir, 'app.log.1'), lines('rotated', 5));
-    await writeFile(path.join(dir, 'app.log.2.gz'), gzipSync(lines('compressed', 5)));
-    await writeFile(path.join(dir, 'app.log.debug'), lines('debug', 5));
-    const args = ['ship', '--service', 'excluded', '--state-dir', path.join(dir, 'state'), '--from-beginning', '--exclude', '*.debug', '--quiet', path.join(dir, 'app.log*')];
-    const child = startCli(args, { ...stack.env, LOGFLOW_API_KEY: key });
-    const count = async () => (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM logs WHERE service = 'excluded'")).rows[0]!.n;
-    try {
-      await eventually(async () => ((await count()) >= 15 ? true : undefined), 20_000, 'the two logs');
-      await new Promise((r) => setTimeout(r, 1500)); // a scan or two later: nothing else arrives
-    } finally {
-      child.kill('SIGTERM');
-      await exited(child);
-    }
-    const { rows } = await db.query<{ tag: string; n: number }>("SELECT split_part(message, ' ', 3) AS tag, count(*)::int AS n FROM logs WHERE service = 'excluded' GROUP BY 1 ORDER BY 1");
-    expect(rows).toEqual([{ tag: 'current', n: 10 }, { tag: 'rotated', n: 5 }]);
-  });
-
-  it('does not go on reading a file the patterns no longer name, however far behind it is', async () => {
-    const [keep, drop] = [path.join(dir, 'keep.txt'), path.join(dir, 'drop.txt')];
-    await writeFile(keep, lines('kept', 5));
-    await writeFile(drop, lines('dropped', 5));
-    const tags = async () => (await db.query<{ tag: string }>("SELECT split_part(message, ' ', 3) AS tag FROM logs WHERE service = 'renamed-config' ORDER BY 1")).rows.map((r) => r.tag);
-    const ship = (files: string[]) => startCli(['ship', '--service', 'renamed-config', '--state-dir', path.join(dir, 'state2'), '--from-beginning', '--quiet', ...files], { ...stack.env, LOGFLOW_API_KEY: key });
-    const first = ship([keep, drop]);
-    await eventually(async () => ((await tags()).length === 10 ? true : undefined), 20_000, 'both files');
-    first.kill('SIGTERM');
-    expect(await exited(first)).toBe(0);
-    await appendFile(keep, lines('kept-later', 5));
-    await appendFile(drop, lines('dropped-later', 5));
-    const second = ship([keep]);
-    try {
-      await eventually(async () => ((await tags()).length >= 15 ? true : undefined), 20_000, 'the kept file');
-      await new Promise((r) => setTimeout(r, 1500));
-    } finally {
-      second.kill('SIGTERM');
-      await exited(second);
-    }
-    expect((await tags()).filter((t) => t.startsWith('dropped'))).toEqual(Array(5).fill('dropped'));
-  });
-});
-
-describe('when a file is rotated while the shipper is stopped', () => {
+describe('when files are rotated while the shipper is stopped, compressed, or no longer named', () => {
   let stack: Stack;
   let key: string;
   let db: pg.Client;
@@ -205,6 +142,50 @@ describe('when a file is rotated while the shipper is stopped', () => {
       'app.log*',
     );
     expect(await counts('globbed')).toEqual({ n: 180, d: 180 });
+  });
+
+  it('does read the logs and leave out compressed files and those --exclude names', async () => {
+    const dir = await mkdtemp(path.join(root, 'exclude-'));
+    await writeFile(path.join(dir, 'app.log'), lines('current', 10));
+    await writeFile(path.join(dir, 'app.log.1'), lines('rotated', 5));
+    await writeFile(path.join(dir, 'app.log.2.gz'), gzipSync(lines('compressed', 5)));
+    await writeFile(path.join(dir, 'app.log.debug'), lines('debug', 5));
+    const args = ['ship', '--service', 'excluded', '--state-dir', path.join(dir, 'state'), '--from-beginning', '--exclude', '*.debug', '--quiet', path.join(dir, 'app.log*')];
+    const child = startCli(args, { ...stack.env, LOGFLOW_API_KEY: key });
+    const count = async () => (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM logs WHERE service = 'excluded'")).rows[0]!.n;
+    try {
+      await eventually(async () => ((await count()) >= 15 ? true : undefined), 20_000, 'the two logs');
+      await new Promise((r) => setTimeout(r, 1500)); // a scan or two later: nothing else arrives
+    } finally {
+      child.kill('SIGTERM');
+      await exited(child);
+    }
+    const { rows } = await db.query<{ tag: string; n: number }>("SELECT split_part(message, ' ', 3) AS tag, count(*)::int AS n FROM logs WHERE service = 'excluded' GROUP BY 1 ORDER BY 1");
+    expect(rows).toEqual([{ tag: 'current', n: 10 }, { tag: 'rotated', n: 5 }]);
+  });
+
+  it('does not go on reading a file the patterns no longer name, however far behind it is', async () => {
+    const dir = await mkdtemp(path.join(root, 'dropped-'));
+    const [keep, drop] = [path.join(dir, 'keep.txt'), path.join(dir, 'drop.txt')];
+    await writeFile(keep, lines('kept', 5));
+    await writeFile(drop, lines('dropped', 5));
+    const tags = async () => (await db.query<{ tag: string }>("SELECT split_part(message, ' ', 3) AS tag FROM logs WHERE service = 'renamed-config' ORDER BY 1")).rows.map((r) => r.tag);
+    const ship = (files: string[]) => startCli(['ship', '--service', 'renamed-config', '--state-dir', path.join(dir, 'state'), '--from-beginning', '--quiet', ...files], { ...stack.env, LOGFLOW_API_KEY: key });
+    const first = ship([keep, drop]);
+    await eventually(async () => ((await tags()).length === 10 ? true : undefined), 20_000, 'both files');
+    first.kill('SIGTERM');
+    expect(await exited(first)).toBe(0);
+    await appendFile(keep, lines('kept-later', 5));
+    await appendFile(drop, lines('dropped-later', 5));
+    const second = ship([keep]);
+    try {
+      await eventually(async () => ((await tags()).length >= 15 ? true : undefined), 20_000, 'the kept file');
+      await new Promise((r) => setTimeout(r, 1500));
+    } finally {
+      second.kill('SIGTERM');
+      await exited(second);
+    }
+    expect((await tags()).filter((t) => t.startsWith('dropped'))).toEqual(Array(5).fill('dropped'));
   });
 });
 
