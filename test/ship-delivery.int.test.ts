@@ -181,4 +181,20 @@ describe('when an application logs stack traces', () => {
     expect(hits[4]!.message.split('\n')).toHaveLength(3);
     expect(hits.map((h) => h.level)).toEqual(['INFO', 'ERROR', 'ERROR', 'ERROR', 'ERROR', 'INFO']);
   });
+
+  it('ships a trace longer than --max-event-bytes in parts with every line, each with the level and time of the first', async () => {
+    const frames = Array.from({ length: 400 }, (_, i) => `\tat com.acme.Frame${i}.run(Frame.java:${i})`);
+    const trace = ['2026-11-04T11:00:00Z ERROR deep recursion', 'java.lang.StackOverflowError', ...frames];
+    const r = await runCli(['ship', '--service', 'long-trace', '--max-event-bytes', '4KiB'], { ...stack.env, LOGFLOW_API_KEY: key }, `${trace.join('\n')}\n2026-11-04T11:00:01Z INFO after\n`);
+    expect(r.code, r.stderr).toBe(0);
+    const parts = await eventually(async () => {
+      const s = await runCli(['search', '--service', 'long-trace', '--output', 'ndjson', '--limit', '100'], { ...stack.env, LOGFLOW_API_KEY: key });
+      const events = s.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { message: string; level: string; timestamp: string; event_id: string });
+      const offset = (e: { event_id: string }) => Number(e.event_id.split(':').pop());
+      return events.length > 5 && events.some((e) => e.message.endsWith('after')) ? events.sort((a, b) => offset(a) - offset(b)).slice(0, -1) : undefined;
+    }, 30_000, 'the parts');
+    expect(parts.length).toBeGreaterThan(3);
+    expect(parts.map((p) => p.message).join('\n')).toBe(trace.join('\n'));
+    expect(new Set(parts.map((p) => `${p.level} ${p.timestamp}`))).toEqual(new Set(['ERROR 2026-11-04T11:00:00.000Z']));
+  });
 });

@@ -148,7 +148,7 @@ describe('when nothing arrives for a while', () => {
     expect(joiner.push('ERROR failed', 0, 13, 1000)).toEqual([]);
     expect(joiner.push('\tat A.run(A.java:1)', 13, 33, 2000)).toEqual([]);
     expect(joiner.flushIdle(2000 + IDLE - 1)).toEqual([]);
-    expect(joiner.flushIdle(2000 + IDLE)).toEqual([{ text: 'ERROR failed\n\tat A.run(A.java:1)', start: 0, end: 33, lines: 2, truncated: false }]);
+    expect(joiner.flushIdle(2000 + IDLE)).toEqual([{ text: 'ERROR failed\n\tat A.run(A.java:1)', start: 0, end: 33, lines: 2, truncated: false, continued: false }]);
     expect(joiner.flushIdle(2000 + 2 * IDLE)).toEqual([]);
     expect(joiner.committedOffset).toBe(33);
   });
@@ -167,10 +167,10 @@ describe('when an event exceeds maxBytes', () => {
     const { events } = feed(`${trace.join('\n')}\n\n  more frames after a blank\n2026-11-01 next\n`, { maxBytes: 200, startPattern: /^\d{4}-/ });
     const parts = events.slice(0, -1);
     expect(parts.length).toBeGreaterThan(5);
-    for (const e of parts) {
+    parts.forEach((e, i) => {
       expect(Buffer.byteLength(e.text)).toBeLessThanOrEqual(200);
-      expect(e).toMatchObject({ truncated: false, lines: e.text.split('\n').length });
-    }
+      expect(e).toMatchObject({ truncated: false, continued: i > 0, lines: e.text.split('\n').length });
+    });
     expect(parts.map((e) => e.text).join('\n')).toBe(`${trace.join('\n')}\n\n  more frames after a blank`);
     parts.forEach((e, i) => expect(e.end).toBe(events[i + 1]!.start));
     expect(events.at(-1)!.text).toBe('2026-11-01 next');

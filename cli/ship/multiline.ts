@@ -15,6 +15,8 @@ export interface JoinedEvent {
   lines: number;
   /** Its one line was longer than maxBytes and was cut there. */
   truncated: boolean;
+  /** It goes on from the event before it, which reached maxBytes (a part of a longer trace). */
+  continued: boolean;
 }
 
 export interface MultilineOptions {
@@ -102,7 +104,7 @@ export class MultilineJoiner {
       if (mode !== undefined && p.append(line, end, mode)) return out;
       out.push(this.close(p));
     }
-    this.pending = new PendingEvent(line, start, end, mode ?? openingMode(line), this.opts.maxBytes);
+    this.pending = new PendingEvent(line, start, end, mode ?? openingMode(line), this.opts.maxBytes, mode !== undefined);
     return out;
   }
 
@@ -203,7 +205,14 @@ class PendingEvent {
   private exact = false;
   private truncated = false;
 
-  constructor(line: string, readonly start: number, private end: number, public mode: Mode, private readonly maxBytes: number) {
+  constructor(
+    line: string,
+    readonly start: number,
+    private end: number,
+    public mode: Mode,
+    private readonly maxBytes: number,
+    private readonly continued: boolean,
+  ) {
     this.first(line);
   }
 
@@ -229,7 +238,7 @@ class PendingEvent {
 
   toEvent(): JoinedEvent {
     const end = this.heldBlanks > 0 ? this.blankEnd : this.end;
-    return { text: this.text, start: this.start, end, lines: this.lines, truncated: this.truncated };
+    return { text: this.text, start: this.start, end, lines: this.lines, truncated: this.truncated, continued: this.continued };
   }
 
   /** The event's first line, cut at maxBytes when longer (never inside a character). */

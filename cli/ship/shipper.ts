@@ -3,6 +3,7 @@ import type { Delivery, OutgoingBatch } from './delivery.ts';
 import { EventEncoder, type ShipContext } from './event-builder.ts';
 import { MultilineJoiner, type JoinedEvent, type MultilineOptions } from './multiline.ts';
 import { parseLine, type LineFormat } from './parse.ts';
+import type { Level } from '../../shared/levels.ts';
 
 export interface ShipperOptions {
   delivery: Delivery;
@@ -57,7 +58,16 @@ export class Shipper {
 
   /** @internal A lane's complete event. */
   add(lane: Lane, joined: JoinedEvent): void {
-    const line = this.encoder.encode(parseLine(joined.text, this.o.format), lane.idPrefix, joined.start, joined.truncated ? joined.lines : undefined);
+    const parsed = parseLine(joined.text, this.o.format);
+    // A part of a trace longer than --max-event-bytes carries the level and time of its first part, so
+    // that searching for the error finds every part, in order.
+    if (joined.continued) {
+      parsed.level = lane.lastLevel;
+      parsed.timestamp = lane.lastTime ?? parsed.timestamp;
+    }
+    lane.lastLevel = parsed.level;
+    lane.lastTime = parsed.timestamp;
+    const line = this.encoder.encode(parsed, lane.idPrefix, joined.start, joined.truncated ? joined.lines : undefined);
     const b = this.batch;
     b.ndjson.push(line);
     b.count++;
@@ -145,6 +155,9 @@ export class Lane {
   private inBatch = false;
   /** @internal What every event id of this source starts with, as JSON. */
   readonly idPrefix: string;
+  /** @internal The level and time of this source's last event, for the parts that continue it. */
+  lastLevel: Level = 'INFO';
+  lastTime: string | undefined;
 
   constructor(
     private readonly shipper: Shipper,
