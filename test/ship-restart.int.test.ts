@@ -105,6 +105,13 @@ describe('when files are rotated while the shipper is stopped, compressed, or no
     }
   }
 
+  /** logrotate's copytruncate, then the application writes `after` to the emptied file. */
+  const copytruncate = (after: string) => async (file: string) => {
+    await copyFile(file, `${file}.1`);
+    await truncate(file, 0);
+    await appendFile(file, after);
+  };
+
   it('does read the rest of the renamed file, then the new one whole', async () => {
     await rotateWhileStopped('renamed', async (file) => {
       await rename(file, `${file}.1`);
@@ -114,33 +121,18 @@ describe('when files are rotated while the shipper is stopped, compressed, or no
   });
 
   it('does read the rest of a copytruncate copy, then the truncated file from its start', async () => {
-    await rotateWhileStopped('copied', async (file) => {
-      await copyFile(file, `${file}.1`);
-      await truncate(file, 0);
-      await appendFile(file, lines('after', 30));
-    });
+    await rotateWhileStopped('copied', copytruncate(lines('after', 30)));
     expect(await counts('copied')).toEqual({ n: 180, d: 180 });
   });
 
   it('does the same when the truncated file was written past where the shipper had stopped', async () => {
-    await rotateWhileStopped('refilled', async (file) => {
-      await copyFile(file, `${file}.1`);
-      await truncate(file, 0);
-      await appendFile(file, lines(`after-${'x'.repeat(200)}`, 30)); // more bytes than where the shipper stopped
-    });
+    // More bytes than where the shipper stopped: the size alone does not show the truncation.
+    await rotateWhileStopped('refilled', copytruncate(lines(`after-${'x'.repeat(200)}`, 30)));
     expect(await counts('refilled')).toEqual({ n: 180, d: 180 });
   });
 
   it('does not read the copy from its start when the pattern names it too', async () => {
-    await rotateWhileStopped(
-      'globbed',
-      async (file) => {
-        await copyFile(file, `${file}.1`);
-        await truncate(file, 0);
-        await appendFile(file, lines('after', 30));
-      },
-      'app.log*',
-    );
+    await rotateWhileStopped('globbed', copytruncate(lines('after', 30)), 'app.log*');
     expect(await counts('globbed')).toEqual({ n: 180, d: 180 });
   });
 
