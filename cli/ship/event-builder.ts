@@ -1,4 +1,5 @@
 import type { ParsedLine } from './parse.ts';
+import { jsonString } from './json-string.ts';
 import { formatIso } from './parse-time.ts';
 
 /** What `logflow ship` adds to every line: the flags the person gave. */
@@ -22,13 +23,14 @@ export class EventEncoder {
   private readonly serviceJson: string;
   private readonly hostJson: string;
   private readonly envJson: string;
-  private readonly fields: Record<string, string> | undefined;
+  /** The --field pairs as JSON object members, or ''. */
+  private readonly fieldsJson: string;
 
   constructor(private readonly ctx: ShipContext) {
     this.serviceJson = `,"service":${quote(ctx.service)}`;
     this.hostJson = ctx.host ? `,"host":${quote(ctx.host)}` : '';
     this.envJson = ctx.env ? `,"env":${quote(ctx.env)}` : '';
-    this.fields = Object.keys(ctx.fields).length ? ctx.fields : undefined;
+    this.fieldsJson = quote(ctx.fields).slice(1, -1);
   }
 
   /** The start of every event of one source: its event ids are this and a byte offset. */
@@ -40,26 +42,27 @@ export class EventEncoder {
   /** `cutFromLines`: the event was cut at --max-event-bytes, and had that many lines. */
   encode(parsed: ParsedLine, idPrefix: string, offset: number, cutFromLines?: number): string {
     const time = parsed.timestamp ?? formatIso(Date.now());
-    let json = `${idPrefix}${offset}","timestamp":"${time}"${this.serviceJson},"level":"${parsed.level}","message":${quote(parsed.message)}`;
-    if (parsed.trace_id) json += `,"trace_id":${quote(parsed.trace_id)}`;
-    if (parsed.request_id) json += `,"request_id":${quote(parsed.request_id)}`;
-    json += parsed.host ? `,"host":${quote(parsed.host)}` : this.hostJson;
-    json += this.envJson || (parsed.env ? `,"env":${quote(parsed.env)}` : '');
+    let json = `${idPrefix}${offset}","timestamp":"${time}"${this.serviceJson},"level":"${parsed.level}","message":${jsonString(parsed.message)}`;
+    if (parsed.trace_id) json += `,"trace_id":${jsonString(parsed.trace_id)}`;
+    if (parsed.request_id) json += `,"request_id":${jsonString(parsed.request_id)}`;
+    json += parsed.host ? `,"host":${jsonString(parsed.host)}` : this.hostJson;
+    json += this.envJson || (parsed.env ? `,"env":${jsonString(parsed.env)}` : '');
     const metadata = this.metadataOf(parsed, cutFromLines);
-    if (metadata !== undefined) json += `,"metadata":${quote(metadata)}`;
+    if (metadata !== '') json += `,"metadata":{${metadata}}`;
     return `${json}}`;
   }
 
-  /** --field pairs, then the line's own; the line's object as it is when there is nothing to add. */
-  private metadataOf(parsed: ParsedLine, cutFromLines: number | undefined): Record<string, unknown> | undefined {
+  /**
+   * The members of metadata, in the order a JSON reader lets the later of two equal keys win: a logger
+   * name the line gives, under --field pairs, under the line's own keys, under the cut marker.
+   */
+  private metadataOf(parsed: ParsedLine, cutFromLines: number | undefined): string {
     // --service names the service; a name the line carries itself (bunyan's "name") is kept, not lost.
-    const logger = parsed.service && parsed.service !== this.ctx.service ? parsed.service : undefined;
-    if (this.fields === undefined && logger === undefined && cutFromLines === undefined) return parsed.metadata;
-    const metadata: Record<string, unknown> = { ...this.fields, ...parsed.metadata };
-    if (logger !== undefined) metadata.logger ??= logger;
-    if (cutFromLines !== undefined) Object.assign(metadata, { truncated: true, original_lines: cutFromLines });
-    for (const _ in metadata) return metadata;
-    return undefined;
+    let members = parsed.service && parsed.service !== this.ctx.service ? `"logger":${jsonString(parsed.service)}` : '';
+    if (this.fieldsJson !== '') members = members === '' ? this.fieldsJson : `${members},${this.fieldsJson}`;
+    if (parsed.metadata !== undefined) members = members === '' ? parsed.metadata : `${members},${parsed.metadata}`;
+    if (cutFromLines !== undefined) members += `${members === '' ? '' : ','}"truncated":true,"original_lines":${cutFromLines}`;
+    return members;
   }
 }
 

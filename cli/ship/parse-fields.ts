@@ -3,6 +3,8 @@
 // so that `trace_id` means the same thing whichever way a service writes its logs.
 import { levelFromNumber, normalizeLevel, type Level } from '../../shared/levels.ts';
 import { MAX_SHORT_TEXT } from '../../shared/limits.ts';
+import type { JsonMembers } from './json-members.ts';
+import { jsonString } from './json-string.ts';
 import { toIsoTime } from './parse-time.ts';
 
 export type LineFormat = 'auto' | 'json' | 'logfmt' | 'text';
@@ -17,7 +19,11 @@ export interface ParsedLine {
   request_id?: string;
   host?: string;
   env?: string;
-  metadata?: Record<string, unknown>;
+  /**
+   * Every other key of the record, as the members of a JSON object without its braces
+   * (`"pid":4821,"req":{"url":"/"}`): JSON lines keep the text they were written with.
+   */
+  metadata?: string;
 }
 
 export type LogRecord = Record<string, unknown>;
@@ -67,19 +73,30 @@ const NO_RANKS: readonly number[] = FIELDS.map(() => Infinity);
 /**
  * Collects one record's keys, in the order the line has them: the well-known ones into fields, every
  * other key, and every well-known key whose value we could not use (a 300-character host, a level of
- * {}), into metadata, so no data is lost.
+ * {}), into metadata, so no data is lost. Metadata is written as JSON text as keys come: a key given
+ * twice is written twice, and a JSON reader keeps the last, as for the line itself.
  */
 export class FieldLifter {
   private readonly values = NO_VALUES.slice();
   private readonly ranks = NO_RANKS.slice();
-  /** The key each value came from, and its value as written, in case a better key displaces it. */
+  /** The key each value came from, and its value as written (and as JSON text, for a JSON line), in case a better key displaces it. */
   private readonly keys = NO_VALUES.slice() as (string | undefined)[];
   private readonly raws = NO_VALUES.slice();
-  private metadata: LogRecord | undefined;
+  private readonly members = NO_VALUES.slice() as (string | undefined)[];
+  private metadata = '';
 
-  add(key: string, value: unknown): void {
+  /** A key and its value (logfmt): a key that is not lifted is written to metadata as JSON. */
+  add(key: string, value: string | true): void {
     const source = SOURCES.get(key);
-    if (source === undefined || !this.offer(source, key, value)) this.keep(key, value);
+    if (source === undefined || !this.offer(source, key, value, undefined)) this.keep(memberJson(key, value));
+  }
+
+  /** Member `m` of a scanned JSON object: its value is only decoded when its key names a field. */
+  addMember(line: string, members: JsonMembers, m: number): void {
+    const key = members.key(line, m);
+    const member = line.slice(members.keyStart(m), members.valueEnd(m));
+    const source = SOURCES.get(key);
+    if (source === undefined || !this.offer(source, key, members.value(line, m), member)) this.keep(member);
   }
 
   /** `line` becomes the message when the record has none: an empty message could never be searched. */
@@ -92,56 +109,46 @@ export class FieldLifter {
     if (v[5] !== undefined) out.request_id = v[5];
     if (v[6] !== undefined) out.host = v[6];
     if (v[7] !== undefined) out.env = v[7];
-    if (this.metadata !== undefined) out.metadata = this.metadata;
+    if (this.metadata !== '') out.metadata = this.metadata;
     return out;
   }
 
-  private keep(key: string, value: unknown): void {
-    this.metadata ??= {};
-    setOwn(this.metadata, key, value);
+  private keep(member: string): void {
+    this.metadata = this.metadata === '' ? member : `${this.metadata},${member}`;
   }
 
-  /** Takes the value when it converts and no better-ranked key gave one; true when `key` is used up. */
-  private offer(source: Source, key: string, value: unknown): boolean {
+  /**
+   * Takes the value when it converts and no better-ranked key gave one; true when `key` is used up.
+   * `member` is the key and value as JSON text when the line is JSON (logfmt's is written if needed).
+   */
+  private offer(source: Source, key: string, value: unknown, member: string | undefined): boolean {
     const { field } = source;
     if (source.child !== undefined && value !== null && typeof value === 'object') {
       // The parent object may carry more than this one field (ECS `log.logger`), so it stays in metadata.
-      if (source.childRank! < this.ranks[field]!) this.take(field, source.childRank!, undefined, (value as LogRecord)[source.child]);
+      if (source.childRank! < this.ranks[field]!) this.take(field, source.childRank!, undefined, (value as LogRecord)[source.child], undefined);
       return false;
     }
     // The same key again ranks equal and wins, as the last duplicate does in JSON.parse.
-    return source.rank <= this.ranks[field]! && this.take(field, source.rank, key, value);
+    return source.rank <= this.ranks[field]! && this.take(field, source.rank, key, value, member);
   }
 
-  private take(field: number, rank: number, key: string | undefined, raw: unknown): boolean {
+  private take(field: number, rank: number, key: string | undefined, raw: unknown, member: string | undefined): boolean {
     const value = FIELDS[field]!.convert(raw);
     if (value === undefined) return false;
     const displaced = this.keys[field];
     // Rare: a better-ranked key (msg after message) replaced one we had taken, which is data after all.
-    if (displaced !== undefined && displaced !== key) this.keep(displaced, this.raws[field]);
+    if (displaced !== undefined && displaced !== key) this.keep(this.members[field] ?? memberJson(displaced, this.raws[field] as string | true));
     this.values[field] = value;
     this.ranks[field] = rank;
     this.keys[field] = key;
     this.raws[field] = raw;
+    this.members[field] = member;
     return true;
   }
 }
 
-/** A parsed JSON object's fields and metadata. */
-export function liftFields(rec: LogRecord, line: string): ParsedLine {
-  const lifter = new FieldLifter();
-  // for-in is V8's fastest walk over a plain object's keys, and JSON.parse makes plain objects.
-  for (const key in rec) lifter.add(key, rec[key]);
-  return lifter.finish(line);
-}
-
-/**
- * `obj[key] = value`, except that a key named `__proto__` becomes an ordinary property: plain
- * assignment would call the prototype setter and let a log line change what the object inherits.
- */
-export function setOwn(obj: LogRecord, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-  else obj[key] = value;
+function memberJson(key: string, value: string | true): string {
+  return `${jsonString(key)}:${value === true ? 'true' : jsonString(value)}`;
 }
 
 // winston's npm levels that shared/levels.ts does not know.
