@@ -12,6 +12,9 @@ describe('when the command line or the configuration is wrong', () => {
     [['ship', '--service', 'api'], { LOGFLOW_API_KEY: '' }, /no API key: pass --api-key or set LOGFLOW_API_KEY/],
     [['ship', '--service', 'api', '--spool-max', 'lots'], {}, /--spool-max "lots" is not a size/],
     [['ship'], {}, /required option '--service <name>' not specified/],
+    [['ship', '--service', 'api', '--exclude', '*.gz'], {}, /--exclude applies to the files ship tails, and none are named/],
+    [['ship', '--service', 'api', '--from-beginning'], {}, /--from-beginning applies to the files ship tails/],
+    [['ship', '--service', 'api', '--field', 'team'], {}, /--field "team" is not key=value/],
   ])('exits 2 for %j and says why in one line', async (args, extra, message) => {
     const r = await runCli(args, { ...env, ...extra });
     expect(r.code).toBe(2);

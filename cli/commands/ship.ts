@@ -81,6 +81,8 @@ export async function ship(files: string[], o: ShipOptions): Promise<number> {
   } catch (err) {
     throw usage((err as Error).message);
   }
+  // Said rather than ignored: someone who passed them expects files to be read, and none are.
+  if (!files.length && (o.exclude.length || o.fromBeginning)) throw usage(`${o.exclude.length ? '--exclude' : '--from-beginning'} applies to the files ship tails, and none are named: give file paths or globs, or leave it out to read stdin`);
   const maxEventBytes = bytes('max-event-bytes', o.maxEventBytes);
   if (maxEventBytes > MAX_MESSAGE_BYTES) throw usage(`--max-event-bytes can be at most ${MAX_MESSAGE_BYTES} (the server's limit for a message)`);
   const client = new LogFlowClient(settings.LOGFLOW_URL, settings.LOGFLOW_API_KEY, 8);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EventEncoder, type ShipContext } from './event-builder.ts';
+import { EventEncoder, parseFields, type ShipContext } from './event-builder.ts';
 import { parseLine, type ParsedLine } from './parse.ts';
 
 const ctx: ShipContext = { service: 'api', host: 'box-1', fields: {} };
@@ -40,6 +40,12 @@ describe('when a parsed line is written as a wire event', () => {
 
   it('does mark an event cut at --max-event-bytes with its original line count', () => {
     expect(encode(parseLine('long'), ctx, 12).metadata).toEqual({ truncated: true, original_lines: 12 });
+  });
+
+  it('does write a --field named __proto__ as data', () => {
+    const event = encode(parseLine('x'), { ...ctx, fields: parseFields(['__proto__=yes', 'team=pay']) });
+    expect(Object.getOwnPropertyDescriptor(event.metadata, '__proto__')?.value).toBe('yes');
+    expect(event.metadata).toMatchObject({ team: 'pay' });
   });
 
   it('does keep a __proto__ key of the line as data', () => {

@@ -68,7 +68,8 @@ export class EventEncoder {
 
 /** `--field key=value` pairs into an object; a malformed one is a usage error naming it. */
 export function parseFields(pairs: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
+  // No prototype: `--field __proto__=x` is a key like any other, not a write to Object.prototype's setter.
+  const out = Object.create(null) as Record<string, string>;
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
     if (eq < 1) throw new Error(`--field "${pair}" is not key=value`);
