@@ -2,6 +2,7 @@
 //   npx tsx bench/parse.bench.ts
 // The agent as a whole aims at 400k lines/s; the parser alone should leave it room, hence 1M.
 import { readdirSync, readFileSync } from 'node:fs';
+import { JsonMembers } from '../cli/ship/json-members.ts';
 import { parseLine } from '../cli/ship/parse.ts';
 
 const LINES = 1_000_000;
@@ -28,6 +29,7 @@ function measure(sample: string[], parse: (line: string) => unknown): number {
   return LINES / seconds;
 }
 
+const members = new JsonMembers();
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const all = load(() => true);
 const json = load((name) => name.endsWith('.ndjson'));
@@ -36,7 +38,8 @@ const rows: [string, number][] = [
   ['JSON only (pino, bunyan, winston, structlog)', measure(json, (l) => parseLine(l))],
   ['logfmt only', measure(load((n) => n === 'logfmt.log'), (l) => parseLine(l))],
   ['text only (plain, nginx access)', measure(load((n) => n === 'plain.log' || n === 'nginx-access.log'), (l) => parseLine(l))],
-  ['JSON.parse alone on the JSON lines (the floor under JSON)', measure(json, (l) => JSON.parse(l))],
+  ['JSON lines scanned for their members alone (parseJson does this, then lifts fields)', measure(json, (l) => members.scan(l))],
+  ['JSON.parse alone on the JSON lines (what the scan replaces)', measure(json, (l) => JSON.parse(l))],
 ];
 console.log(`parseLine, ${fmt(LINES)} lines per row, Node ${process.version}`);
 for (const [label, rate] of rows) console.log(`  ${fmt(rate).padStart(11)} lines/s  ${label}`);
