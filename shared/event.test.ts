@@ -40,6 +40,21 @@ describe('when an event arrives', () => {
   });
 });
 
+describe('when a key names a member of Object.prototype', () => {
+  it('keeps it as data, in metadata and as an unknown field, and changes no prototype', () => {
+    const v = validateEvent(JSON.parse('{"timestamp":"2026-11-01T10:00:00Z","service":"api","level":"info","message":"ok","metadata":{"__proto__":{"polluted":1},"a":1},"constructor":"c","toString":"t"}'));
+    if (!v.ok) throw new Error(v.reason);
+    const metadata = v.event.metadata!;
+    expect(Object.keys(metadata)).toEqual(['__proto__', 'a', 'constructor', 'toString']);
+    expect(Object.getOwnPropertyDescriptor(metadata, '__proto__')?.value).toEqual({ polluted: 1 });
+    expect(Object.getPrototypeOf(metadata)).toBe(Object.prototype);
+    expect(JSON.parse(JSON.stringify(metadata))).toMatchObject({ constructor: 'c', toString: 't' });
+    const top = validateEvent(JSON.parse('{"timestamp":"2026-11-01T10:00:00Z","service":"api","level":"info","message":"ok","__proto__":"x"}'));
+    expect(top.ok && Object.getOwnPropertyDescriptor(top.event.metadata, '__proto__')?.value).toBe('x');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
 describe('when a level names a member of Object.prototype', () => {
   it('is refused like any unknown level', () => {
     for (const level of ['constructor', '__proto__', 'toString']) expect(validateEvent({ ...good, level }).ok).toBe(false);

@@ -66,7 +66,9 @@ export const IncomingEvent = z.object({
   request_id: shortText('request_id').optional(),
   host: shortText('host').optional(),
   env: shortText('env').optional(),
-  metadata: z.record(z.string(), z.unknown(), { error: 'metadata must be a JSON object' }).optional(),
+  // Checked, not rebuilt: z.record copies key by key, and a `__proto__` key would set the copy's
+  // prototype instead of being kept. JSON.parse makes every key, that one too, an own property.
+  metadata: z.custom<Record<string, unknown>>((v) => v !== null && typeof v === 'object' && !Array.isArray(v), { error: 'metadata must be a JSON object' }).optional(),
   event_id: z.string({ error: 'event_id must be a string' }).regex(/^[\x21-\x7e]{1,200}$/, 'event_id must be 1-200 printable ASCII characters without spaces').optional(),
 });
 export type IncomingEvent = z.infer<typeof IncomingEvent>;
@@ -85,7 +87,8 @@ export function validateEvent(raw: unknown): Validation {
   const event = parsed.data;
   if (extra.length) {
     const metadata = { ...(event.metadata ?? {}) };
-    for (const k of extra) if (!(k in metadata)) metadata[k] = input[k];
+    // Own keys only (`constructor` is in every object), and defined rather than assigned (`__proto__`).
+    for (const k of extra) if (!Object.hasOwn(metadata, k)) Object.defineProperty(metadata, k, { value: input[k], enumerable: true, writable: true, configurable: true });
     event.metadata = metadata;
   }
   return { ok: true, event };

@@ -17,6 +17,10 @@ export function createClient(opts: OpenSearchOptions): Client {
     // The worker owns retrying, with backoff and Retry-After; a client retrying on its own would
     // multiply the wait and hide an outage from the worker.
     maxRetries: 0,
+    // The client refuses, by default, any answer holding a `__proto__` key or a `constructor` with a
+    // `prototype`: one log line with such metadata would make every search over it fail. We keep
+    // JSON.parse's reading (own properties, no prototype touched) and never merge hits into objects.
+    disablePrototypePoisoningProtection: true,
   });
 }
 

@@ -83,6 +83,18 @@ describe('when a batch is written', () => {
     expect(hits.map((h) => h.metadata)).toEqual(shapes);
   });
 
+  it('does store and return metadata keys named __proto__ and constructor as data', async () => {
+    const s = await openStore();
+    // As the server has it after JSON.parse: own properties, the prototype untouched.
+    const metadata = JSON.parse('{"__proto__":{"polluted":1},"constructor":{"prototype":{"x":1}}}') as Record<string, unknown>;
+    expect(await s.sink.write([event('proto', { metadata })])).toEqual([{ status: 'ok' }]);
+    await s.refresh();
+    const [hit] = (await s.search.search(query())).hits;
+    expect(Object.getOwnPropertyDescriptor(hit!.metadata, '__proto__')?.value).toEqual({ polluted: 1 });
+    expect(JSON.stringify(hit!.metadata)).toBe(JSON.stringify(metadata));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('does store each event once when the same batch is written twice', async () => {
     const s = await openStore();
     const batch = [event('a'), event('b'), event('c')];
