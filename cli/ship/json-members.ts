@@ -1,5 +1,5 @@
 // The top-level members of a JSON object line, found where they are written rather than built into
-// an object: `logf ship` lifts a few of them (level, message, time, ids) and passes every other one on
+// an object: `logflow ship` lifts a few of them (level, message, time, ids) and passes every other one on
 // to metadata as the very text the line holds. JSON.parse would build every nested object and string
 // only for JSON.stringify to write them out again, which was the most expensive part of a JSON line.
 //

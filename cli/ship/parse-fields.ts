@@ -26,7 +26,7 @@ export interface ParsedLine {
   metadata?: string;
 }
 
-export type LogRecord = Record<string, unknown>;
+type LogRecord = Record<string, unknown>;
 
 /** The server refuses service, host, env and ids longer than this. */
 const MAX_SHORT = MAX_SHORT_TEXT;

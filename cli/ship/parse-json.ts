@@ -7,7 +7,7 @@ const members = new JsonMembers();
 
 /** undefined when the line is not a JSON object, so the caller can read it as text instead. */
 export function parseJson(line: string): ParsedLine | undefined {
-  // Looking at two characters first keeps text lines cheap.
+  // The first and last characters first: text lines and a JSON line cut short are told at once.
   if (!isBracedObject(line) || !members.scan(line)) return undefined;
   const lifter = new FieldLifter();
   for (let m = 0; m < members.count; m++) lifter.addMember(line, members, m);

@@ -124,15 +124,15 @@ function newBatch(): OpenBatch {
 }
 
 /**
- * A batch's body, written as UTF-8 line by line as events come: each event's string is garbage at
- * once (young, cheap to collect) instead of waiting in an array to be joined and encoded at the end.
- */
-/**
  * Buffer#write without its argument checks: the method it calls itself, on every Node since 0.x. On
  * this path, where it runs per event, the checks cost a tenth of the write.
  */
 type Utf8Writable = Buffer & { utf8Write(text: string, offset: number, length: number): number };
 
+/**
+ * A batch's body, written as UTF-8 line by line as events come: each event's string is garbage at
+ * once (young, cheap to collect) instead of waiting in an array to be joined and encoded at the end.
+ */
 class NdjsonWriter {
   private buf = Buffer.allocUnsafe(64 * 1024);
   private length = 0;
