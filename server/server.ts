@@ -5,7 +5,7 @@ import type { Logger } from '../shared/logger.ts';
 import { ProjectStore } from './auth/projects.ts';
 import { openPool } from './db.ts';
 import { HttpApp } from './http/app.ts';
-import { connectFailFast, connectOrIgnore } from './queue/redis.ts';
+import { connectFailFast, connectOrIgnore, readDurabilityRisk } from './queue/redis.ts';
 import { EventStream } from './queue/stream.ts';
 import { createSearchBackend } from './stores/registry.ts';
 
@@ -43,6 +43,8 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
     throw err;
   }
   log.info({ url: `http://${address.address}:${address.port}`, search: settings.OPENSEARCH_URL ? 'opensearch' : 'postgres' }, 'server listening');
+  const risk = await readDurabilityRisk(redis);
+  if (risk) log.warn(risk);
   let closing: Promise<void> | undefined;
   return {
     address,

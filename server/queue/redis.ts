@@ -27,3 +27,28 @@ export async function connectOrIgnore(redis: Redis): Promise<void> {
     // Not up yet: ioredis keeps reconnecting on its own; commands report the outage.
   }
 }
+
+/**
+ * What an accepted event risks in this Redis, from its persistence settings: the server answers 202
+ * once Redis has the events, and that promise is only as good as what Redis keeps across a restart.
+ */
+function durabilityRisk(appendonly: string, appendfsync: string): string | undefined {
+  if (appendonly !== 'yes') {
+    return 'Redis keeps no append-only file (appendonly no): events accepted (202) but not yet written by every sink are lost if Redis restarts; run it with --appendonly yes';
+  }
+  if (appendfsync === 'no') {
+    return 'Redis writes its append-only file without fsync (appendfsync no): a crash of the machine can lose the last ~30 s of accepted events; everysec loses at most one second';
+  }
+  return undefined;
+}
+
+/** durabilityRisk of the Redis behind `redis`; undefined too when it does not say (CONFIG disabled, as on some managed services). */
+export async function readDurabilityRisk(redis: Redis): Promise<string | undefined> {
+  try {
+    const [, appendonly] = (await redis.config('GET', 'appendonly')) as string[];
+    const [, appendfsync] = (await redis.config('GET', 'appendfsync')) as string[];
+    return durabilityRisk(appendonly ?? '', appendfsync ?? '');
+  } catch {
+    return undefined;
+  }
+}
