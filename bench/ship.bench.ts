@@ -5,9 +5,10 @@
 //   npm run bench:ship -- --lines 200000    # quicker (--runs 1: one stdin run rather than the median of 3)
 //   npm run bench:ship -- --profile         # and where the shipper's main thread spends its time
 //   npm run bench:ship -- --format text     # every line read as text: what parsing JSON and logfmt costs
+//   npm run bench:ship -- --compare HEAD~3  # this checkout against another commit, stdin runs taken in turn
 // It builds the bundle first. It reports; it never fails on a missed target (a benchmark, not a test).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,14 +25,27 @@ const CEILING = [
   'plain Node readline+fetch loop (no parsing) ~258,000 lines/s, 3.4 CPU-s/M.',
 ];
 
-const { values: flags } = parseArgs({ options: { lines: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '3' }, profile: { type: 'boolean', default: false }, 'skip-tail': { type: 'boolean', default: false }, 'skip-down': { type: 'boolean', default: false }, format: { type: 'string', default: 'auto' } } });
+const { values: flags } = parseArgs({ options: { lines: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '3' }, profile: { type: 'boolean', default: false }, 'skip-tail': { type: 'boolean', default: false }, 'skip-down': { type: 'boolean', default: false }, format: { type: 'string', default: 'auto' }, compare: { type: 'string' } } });
 const LINES = Number(flags.lines);
 const RUNS = Math.max(1, Number(flags.runs));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = path.join(ROOT, 'cli', 'logflow.mjs');
-// The node flags `logflow ship` runs with (cli/logflow's `ship)` line): the command is measured as it runs.
-const BIN_NODE_FLAGS = (/^\s*ship\) flags='([^']*)'/m.exec(readFileSync(path.join(ROOT, 'cli', 'logflow'), 'utf8'))?.[1] ?? '').split(/\s+/).filter(Boolean);
-if (!BIN_NODE_FLAGS.length) throw new Error("cli/logflow has no `ship) flags='…'` line to take the flags from");
+
+/** A checkout to measure: its `logflow` entry and the node flags its cli/logflow gives `logflow ship`. */
+interface Build {
+  name: string;
+  root: string;
+  cli: string;
+  nodeFlags: string[];
+}
+
+/** Builds the bundle of the checkout at `root`: a stale one would run through tsx, about 20 MB and a fifth slower. */
+function buildAt(name: string, root: string): Build {
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { stdio: 'inherit', cwd: root });
+  // The command is measured as it runs: with the flags of cli/logflow's `ship)` line.
+  const flagsLine = /^\s*ship\) flags='([^']*)'/m.exec(readFileSync(path.join(root, 'cli', 'logflow'), 'utf8'));
+  if (!flagsLine) throw new Error(`${root}/cli/logflow has no \`ship) flags='…'\` line to take the flags from`);
+  return { name, root, cli: path.join(root, 'cli', 'logflow.mjs'), nodeFlags: flagsLine[1]!.split(/\s+/).filter(Boolean) };
+}
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'logflow-bench-ship-'));
 // Our own LOGFLOW_* variables (a test's, say) would be refused by the shipper as unknown settings.
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LOGFLOW_')));
@@ -39,9 +53,11 @@ const MB = 1024 * 1024;
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 let dirs = 0;
 
-function shipArgs(receiver: ReceiverProcess, extra: string[], node: string[] = []): { args: string[]; stateDir: string } {
+let here: Build;
+
+function shipArgs(receiver: ReceiverProcess, extra: string[], node: string[] = [], build = here): { args: string[]; stateDir: string } {
   const stateDir = path.join(scratch, `state-${dirs++}`);
-  return { stateDir, args: [...BIN_NODE_FLAGS, ...node, CLI, 'ship', '--service', 'bench', '--url', receiver.url, '--api-key', 'x', '--state-dir', stateDir, '--quiet', '--format', flags.format, ...extra] };
+  return { stateDir, args: [...build.nodeFlags, ...node, build.cli, 'ship', '--service', 'bench', '--url', receiver.url, '--api-key', 'x', '--state-dir', stateDir, '--quiet', '--format', flags.format, ...extra] };
 }
 
 /** Events delivered by one run, from the receiver's count before and after. */
@@ -118,12 +134,11 @@ function throughputRows(label: string, lines: number, wallMs: number, cpuSeconds
 }
 
 async function main(): Promise<void> {
-  // The command is measured as users run it, from the bundle: a stale one would fall back to tsx,
-  // which costs about 20 MB and a fifth of the speed. So it is built here, whoever starts the bench.
-  execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { stdio: 'inherit' });
+  here = buildAt('this checkout', ROOT);
   const { corpus, generated } = await ensureCorpus(LINES);
   const receiver = await ReceiverProcess.start();
   try {
+    if (flags.compare) return await compare(receiver, corpus, flags.compare);
     const started = await startup(receiver);
     const median = started[Math.floor(started.length / 2)]!;
     rows.push(['start-up (1 line, spawn → exit, median of 5)', `${fmt(median)} ms`, '', '', `runs: ${started.map((t) => fmt(t)).join(', ')} ms`]);
@@ -183,6 +198,47 @@ function print(corpus: Corpus, generated: boolean): void {
   notes.forEach((n) => console.log(`  ${n}`));
   console.log('');
   CEILING.forEach((c) => console.log(c));
+}
+
+/**
+ * This checkout against `ref`, on a host whose speed moves within minutes: stdin runs of the two builds
+ * alternate, so that both meet the same moments, and medians are compared.
+ */
+async function compare(receiver: ReceiverProcess, corpus: Corpus, ref: string): Promise<void> {
+  const dir = path.join(scratch, 'compare');
+  execFileSync('git', ['worktree', 'add', '--detach', dir, ref], { cwd: ROOT, stdio: 'ignore' });
+  try {
+    symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+    const builds = [here, buildAt(ref, dir)];
+    const runs = new Map<Build, Finished[]>(builds.map((b) => [b, []]));
+    for (let i = 0; i < RUNS; i++) {
+      for (const b of builds) {
+        const r = await counted(receiver, () => startMeasured(shipArgs(receiver, [], [], b).args, { stdinFile: corpus.file, env, cwd: b.root }).done);
+        if (r.delivered !== corpus.events) throw new Error(`${b.name}: ${r.delivered} of ${corpus.events} events delivered (exit ${r.run.exitCode})`);
+        runs.get(b)!.push(r.run);
+      }
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const perMillion = corpus.lines / 1e6;
+    const figures = builds.map((b) => {
+      const rs = runs.get(b)!;
+      return {
+        name: b.name,
+        rate: median(rs.map((r) => corpus.lines / (r.wallMs / 1000))),
+        cpu: median(rs.map((r) => r.cpuSeconds / perMillion)),
+        main: median(rs.map((r) => r.mainThreadCpuSeconds / perMillion)),
+        rss: median(rs.map((r) => r.peakRssBytes / MB)),
+      };
+    });
+    console.log(`logflow ship from stdin, ${fmt(corpus.lines)} lines, ${RUNS} runs of each build taken in turn (medians)\n`);
+    const width = Math.max(...figures.map((f) => f.name.length));
+    console.log(`${''.padEnd(width)}  ${'lines/s'.padStart(9)}  ${'CPU-s/M'.padStart(7)}  ${'main thread'.padStart(11)}  peak RSS`);
+    for (const f of figures) console.log(`${f.name.padEnd(width)}  ${fmt(f.rate).padStart(9)}  ${fmt(f.cpu, 2).padStart(7)}  ${fmt(f.main, 2).padStart(11)}  ${fmt(f.rss)} MB`);
+    const [a, b] = figures as [(typeof figures)[0], (typeof figures)[0]];
+    console.log(`\nthis checkout against ${ref}: throughput ×${fmt(a.rate / b.rate, 2)}, CPU ×${fmt(a.cpu / b.cpu, 2)}, main thread ×${fmt(a.main / b.main, 2)}`);
+  } finally {
+    execFileSync('git', ['worktree', 'remove', '--force', dir], { cwd: ROOT, stdio: 'ignore' });
+  }
 }
 
 async function profile(receiver: ReceiverProcess, corpus: Corpus): Promise<void> {
