@@ -3,11 +3,11 @@
 // The agent as a whole aims at 400k lines/s and the parser alone at 1M; the joiner runs before the
 // parser on every line and does far less, so it should cost a fraction of that: hence 2M.
 import { readFileSync } from 'node:fs';
-import { MultilineJoiner, type MultilineOptions } from '../cli/ship/multiline.ts';
+import { MultilineJoiner, type MultilineOptions } from '../cli/ship/transforms/multiline.ts';
 
 const LINES = 1_000_000;
 const TARGET = 2_000_000;
-const FIXTURES = new URL('../cli/ship/fixtures/multiline/', import.meta.url);
+const FIXTURES = new URL('../cli/ship/transforms/fixtures/multiline/', import.meta.url);
 const TRACES = ['java-spring.log', 'python-logging.log', 'node-console-error.log', 'go-panic.log'];
 
 const linesOf = (name: string) => readFileSync(new URL(name, FIXTURES), 'utf8').replace(/\n$/, '').split('\n');

@@ -2,12 +2,12 @@
 //   npx tsx bench/parse.bench.ts
 // The agent as a whole aims at 400k lines/s; the parser alone should leave it room, hence 1M.
 import { readdirSync, readFileSync } from 'node:fs';
-import { JsonMembers } from '../cli/ship/json-members.ts';
-import { parseLine } from '../cli/ship/parse.ts';
+import { JsonMembers } from '../shared/parse/json-members.ts';
+import { parseLine } from '../shared/parse/line.ts';
 
 const LINES = 1_000_000;
 const TARGET = 1_000_000;
-const FIXTURES = new URL('../cli/ship/fixtures/', import.meta.url);
+const FIXTURES = new URL('../shared/parse/fixtures/', import.meta.url);
 
 function load(filter: (name: string) => boolean): string[] {
   return readdirSync(FIXTURES, { withFileTypes: true })

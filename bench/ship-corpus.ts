@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { rename } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { MultilineJoiner } from '../cli/ship/multiline.ts';
+import { MultilineJoiner } from '../cli/ship/transforms/multiline.ts';
 
 /** Bump when the shapes change, so a stale cached file is not measured. */
 const VERSION = 2;

@@ -1,19 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import { ConfigError, LogFlowError, type ErrorCode } from '../shared/errors.ts';
-import type { LogEvent } from '../shared/event.ts';
-
-export interface IngestReply {
-  accepted: number;
-  rejected: { index: number; reason: string }[];
-}
-
-export interface SearchReply {
-  hits: LogEvent[];
-  next_cursor: string | null;
-}
-
-const CODE_FOR_STATUS: Record<number, ErrorCode> = { 400: 'EVENT_INVALID', 401: 'UNAUTHORIZED', 413: 'BODY_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'BACKPRESSURE' };
+import { ConfigError, LogFlowError } from '../shared/errors.ts';
+import { errorOfAnswer, type ErrorAnswer, type IngestAnswer, type SearchAnswer } from '../shared/http.ts';
 
 /** How long a request may wait for the server's answer, or for the next bytes of it. */
 const REQUEST_TIMEOUT_MS = 60_000;
@@ -44,16 +32,16 @@ export class LogFlowClient {
   }
 
   /** Sends a gzip-compressed NDJSON body of events. Transient errors are the caller's to retry. */
-  async postLogs(gzippedNdjson: Buffer, signal?: AbortSignal): Promise<IngestReply> {
+  async postLogs(gzippedNdjson: Buffer, signal?: AbortSignal): Promise<Partial<IngestAnswer>> {
     return (await this.call('POST', '/logs', {
       body: gzippedNdjson,
       headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' },
       signal,
-    })) as IngestReply;
+    })) as Partial<IngestAnswer>;
   }
 
-  async search(params: URLSearchParams, signal?: AbortSignal): Promise<SearchReply> {
-    return (await this.call('GET', `/search?${params}`, { signal })) as SearchReply;
+  async search(params: URLSearchParams, signal?: AbortSignal): Promise<SearchAnswer> {
+    return (await this.call('GET', `/search?${params}`, { signal })) as SearchAnswer;
   }
 
   async close(): Promise<void> {
@@ -69,22 +57,15 @@ export class LogFlowClient {
       throw new LogFlowError('NETWORK', `cannot reach the LogFlow server at ${this.baseUrl}: ${(err as Error).message}`, { transient: true, cause: err });
     }
     const text = res.text;
-    let json: { message?: string; rejected?: unknown } & Record<string, unknown> = {};
+    let json: unknown;
     try {
       json = text ? JSON.parse(text) : {};
     } catch {
       // not JSON: a proxy's error page, say; the status decides
     }
-    if (res.status >= 200 && res.status < 300) return json;
-    const transient = res.status === 429 || res.status >= 500 || res.status === 408;
-    const retryAfter = Number(res.headers['retry-after']);
-    throw Object.assign(
-      new LogFlowError(CODE_FOR_STATUS[res.status] ?? (transient ? 'SERVER_ERROR' : 'BAD_REQUEST'), `server answered ${res.status}: ${json.message ?? (text.slice(0, 200) || 'no reason given')}`, {
-        transient,
-        retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : undefined,
-      }),
-      { status: res.status, rejected: json.rejected },
-    );
+    if (res.status >= 200 && res.status < 300) return json ?? {};
+    const retryAfter = res.headers['retry-after'];
+    throw errorOfAnswer(res.status, json !== null && typeof json === 'object' ? (json as Partial<ErrorAnswer>) : undefined, text, typeof retryAfter === 'string' ? retryAfter : undefined);
   }
 
   /** One request and its whole answer; rejects on a network error, a timeout or the signal. */

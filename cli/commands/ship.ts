@@ -8,15 +8,15 @@ import { createLogger } from '../../shared/logger.ts';
 import { parseBytes } from '../../shared/size.ts';
 import { LogFlowClient } from '../client.ts';
 import { EXIT } from '../run.ts';
-import { CheckpointStore } from '../ship/checkpoints.ts';
-import { Delivery } from '../ship/delivery.ts';
-import { parseFields } from '../ship/event-builder.ts';
-import type { LineFormat } from '../ship/parse.ts';
+import { CheckpointStore } from '../ship/sources/checkpoints.ts';
+import { Delivery } from '../ship/delivery/delivery.ts';
+import { parseFields } from '../ship/transforms/event-encoder.ts';
+import type { LineFormat } from '../../shared/parse/line.ts';
 import { Shipper } from '../ship/shipper.ts';
-import { DiskSpool } from '../ship/spool.ts';
+import { DiskSpool } from '../ship/delivery/spool.ts';
 import { claimStateDir, defaultStateDir } from '../ship/state-dir.ts';
 import { statusLine } from '../ship/status.ts';
-import { StdinSource } from '../ship/stdin-source.ts';
+import { StdinSource } from '../ship/sources/stdin-source.ts';
 
 export interface ShipOptions {
   service: string;
@@ -128,7 +128,7 @@ async function run(files: string[], o: ShipOptions, { delivery, shipper, checkpo
   delivery.start();
   // Only a shipper of files loads the file watcher and globbing: a stdin sidecar starts smaller.
   const fileSource = files.length
-    ? new (await import('../ship/file-source.ts')).FileSource({ patterns: files, exclude: o.exclude, fromBeginning: Boolean(o.fromBeginning), shipper, checkpoints, log, partialIdleMs, rotateWaitMs: duration('rotate-wait', o.rotateWait), releaseDeletedAfterMs: duration('release-deleted-after', o.releaseDeletedAfter) })
+    ? new (await import('../ship/sources/file-source.ts')).FileSource({ patterns: files, exclude: o.exclude, fromBeginning: Boolean(o.fromBeginning), shipper, checkpoints, log, partialIdleMs, rotateWaitMs: duration('rotate-wait', o.rotateWait), releaseDeletedAfterMs: duration('release-deleted-after', o.releaseDeletedAfter) })
     : undefined;
   const stdin = files.length ? undefined : new StdinSource(process.stdin, shipper, partialIdleMs);
 

@@ -1,8 +1,8 @@
 import type { Logger } from '../../shared/logger.ts';
-import type { Delivery, OutgoingBatch } from './delivery.ts';
-import { EventEncoder, type ShipContext } from './event-builder.ts';
-import { MultilineJoiner, type JoinedEvent, type MultilineOptions } from './multiline.ts';
-import { parseLine, type LineFormat } from './parse.ts';
+import type { Delivery, OutgoingBatch } from './delivery/delivery.ts';
+import { EventEncoder, type ShipContext } from './transforms/event-encoder.ts';
+import { MultilineJoiner, type JoinedEvent, type MultilineOptions } from './transforms/multiline.ts';
+import { parseLine, type LineFormat } from '../../shared/parse/line.ts';
 import type { Level } from '../../shared/levels.ts';
 
 export interface ShipperOptions {

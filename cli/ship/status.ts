@@ -1,4 +1,4 @@
-import type { DeliveryStats } from './delivery.ts';
+import type { DeliveryStats } from './delivery/delivery.ts';
 import type { ShipperStats } from './shipper.ts';
 
 /** The one-line status a person reads: what came in, what the server has, what waits, what was lost. */

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { LogFlowError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
+import type { IngestAnswer, SearchAnswer } from '../../shared/http.ts';
 import { encodeCursor } from '../../shared/query.ts';
 import type { Project, ProjectStore } from '../auth/projects.ts';
 import type { EventStream } from '../queue/stream.ts';
@@ -86,7 +87,8 @@ export class HttpApp {
     }
     await this.checkBacklog();
     await this.o.stream.append(events);
-    sendJson(res, 202, { accepted: events.length, rejected });
+    const answer: IngestAnswer = { accepted: events.length, rejected };
+    sendJson(res, 202, answer);
   }
 
   /** Backpressure: past the high-water mark, clients are asked to come back rather than fill Redis. */
@@ -108,7 +110,8 @@ export class HttpApp {
     const project = await this.authenticate(req);
     const query = parseSearchParams(url.searchParams, project.id);
     const page = await this.o.search.search(query);
-    sendJson(res, 200, { hits: page.hits, next_cursor: page.nextCursor ? encodeCursor(page.nextCursor) : null });
+    const answer: SearchAnswer = { hits: page.hits, next_cursor: page.nextCursor ? encodeCursor(page.nextCursor) : null };
+    sendJson(res, 200, answer);
   }
 
   private async healthz(res: ServerResponse): Promise<void> {

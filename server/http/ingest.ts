@@ -2,12 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { LogFlowError } from '../../shared/errors.ts';
 import { enrichEvent, validateEvent, type LogEvent } from '../../shared/event.ts';
+import type { Rejection } from '../../shared/http.ts';
 import { bodyFormat, readBody, splitEvents } from './body.ts';
 
-export interface Rejection {
-  index: number;
-  reason: string;
-}
 
 export interface IngestResult {
   events: LogEvent[];

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { LineSplitter } from './line-splitter.ts';
-import type { Shipper } from './shipper.ts';
+import type { Shipper } from '../shipper.ts';
 
 /**
  * Reads lines from stdin. Event ids are this run's id and the line's byte offset, so a retried batch

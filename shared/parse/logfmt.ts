@@ -1,6 +1,6 @@
 // One logfmt line (Go slog's TextHandler, logrus, go-kit, Heroku) into a ParsedLine:
 //   time=2026-11-01T10:00:00Z level=INFO msg="payment failed" user=42 err="card declined" retry
-import { FieldLifter, type ParsedLine } from './parse-fields.ts';
+import { FieldLifter, type ParsedLine } from './fields.ts';
 
 // A key that says "this is a log record", so that `user=bob logged in` stays a text line.
 const RECORD_KEY = /(?:^|[ \t])(?:level|lvl|msg|time|ts)=/;

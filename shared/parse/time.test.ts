@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseIsoTime } from '../../shared/duration.ts';
-import { formatIso, isoToMs, toIsoTime } from './parse-time.ts';
+import { parseIsoTime } from '../duration.ts';
+import { formatIso, isoToMs, toIsoTime } from './time.ts';
 
 // The hand-written paths exist only for speed: they must answer exactly what Date and parseIsoTime do.
 let seed = 7;

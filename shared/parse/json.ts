@@ -1,6 +1,6 @@
 // One JSON log line (pino, bunyan, winston, structlog, ECS, GCP) into a ParsedLine.
 import { JsonMembers } from './json-members.ts';
-import { FieldLifter, type ParsedLine } from './parse-fields.ts';
+import { FieldLifter, type ParsedLine } from './fields.ts';
 
 // One scanner for every line: it keeps only numbers, reused from line to line.
 const members = new JsonMembers();

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../shared/errors.ts';
+import { ConfigError } from '../../../shared/errors.ts';
 import { MultilineJoiner, type JoinedEvent, type MultilineOptions } from './multiline.ts';
 
 const IDLE = 5000;

@@ -1,7 +1,7 @@
 // Times in log lines to ISO 8601 UTC. Date.parse and Date#toISOString cost ~250 ns and ~500 ns a call
 // on Node 20, more than the rest of a line's parse, so the shapes loggers actually write are read and
 // written by hand here; anything else goes through shared/duration.ts's parseIsoTime.
-import { parseIsoTime } from '../../shared/duration.ts';
+import { parseIsoTime } from '../duration.ts';
 
 /** The range of a JavaScript Date. */
 const MAX_TIME_MS = 8.64e15;

@@ -1,9 +1,10 @@
 import { promisify } from 'node:util';
 import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
-import { retry } from '../../shared/backoff.ts';
-import { errorMessage, LogFlowError } from '../../shared/errors.ts';
-import type { Logger } from '../../shared/logger.ts';
-import type { LogFlowClient } from '../client.ts';
+import { retry } from '../../../shared/backoff.ts';
+import { errorMessage, LogFlowError } from '../../../shared/errors.ts';
+import { RefusedEventsError } from '../../../shared/http.ts';
+import type { Logger } from '../../../shared/logger.ts';
+import type { LogFlowClient } from '../../client.ts';
 import type { DiskSpool } from './spool.ts';
 
 const gzip = promisify(gzipCb);
@@ -308,9 +309,9 @@ export class Delivery {
         return (await this.sendLines(all.slice(0, half))) && (await this.sendLines(all.slice(half)));
       }
       if (err.code === 'EVENT_INVALID') {
-        const rejected = (err as LogFlowError & { rejected?: { reason: string }[] }).rejected;
+        const rejected = err instanceof RefusedEventsError ? err.rejected : [];
         this.stats.sent += count;
-        this.reportRejected(rejected?.length || count, rejected?.[0]?.reason ?? err.message);
+        this.reportRejected(rejected.length || count, rejected[0]?.reason ?? err.message);
         return true;
       }
       this.fatal = err;

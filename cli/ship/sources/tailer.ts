@@ -1,9 +1,9 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import type { Logger } from '../../shared/logger.ts';
+import type { Logger } from '../../../shared/logger.ts';
 import type { CheckpointStore, FileCheckpoint } from './checkpoints.ts';
 import { FINGERPRINT_BYTES } from './checkpoints.ts';
 import { LineSplitter } from './line-splitter.ts';
-import type { Lane, Shipper } from './shipper.ts';
+import type { Lane, Shipper } from '../shipper.ts';
 
 // 64 KiB reads: small enough that delivery keeps pace and batches stay in memory, not the spool.
 const CHUNK = 64 * 1024;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EventEncoder, parseFields, type ShipContext } from './event-builder.ts';
-import { parseLine, type ParsedLine } from './parse.ts';
+import { EventEncoder, parseFields, type ShipContext } from './event-encoder.ts';
+import { parseLine, type ParsedLine } from '../../../shared/parse/line.ts';
 
 const ctx: ShipContext = { service: 'api', host: 'box-1', fields: {} };
 const encode = (parsed: ParsedLine, c = ctx, cutFromLines?: number) => JSON.parse(new EventEncoder(c).encode(parsed, EventEncoder.idPrefix('f0a1b2c3d4e5f'), 4096, cutFromLines)) as Record<string, unknown>;

@@ -2,7 +2,7 @@
 // one event rather than forty, before the per-line parser runs. Pure and synchronous: the caller reads
 // the file, stamps each line with its byte span and the time, and calls flushIdle from its own timer,
 // so every rule here is testable without a clock or a file.
-import { ConfigError } from '../../shared/errors.ts';
+import { ConfigError } from '../../../shared/errors.ts';
 
 export interface JoinedEvent {
   /** The lines joined with '\n'; blank lines inside the event are kept, trailing ones are not. */

@@ -1,11 +1,11 @@
 // Turning one structured record (a parsed JSON line or logfmt pairs) into a ParsedLine: which keys
 // carry the level, message, time and ids, and how their values become ours. JSON and logfmt share it
 // so that `trace_id` means the same thing whichever way a service writes its logs.
-import { levelFromNumber, normalizeLevel, type Level } from '../../shared/levels.ts';
-import { MAX_SHORT_TEXT } from '../../shared/limits.ts';
+import { levelFromNumber, normalizeLevel, type Level } from '../levels.ts';
+import { MAX_SHORT_TEXT } from '../limits.ts';
 import type { JsonMembers } from './json-members.ts';
 import { jsonString } from './json-string.ts';
-import { toIsoTime } from './parse-time.ts';
+import { toIsoTime } from './time.ts';
 
 export type LineFormat = 'auto' | 'json' | 'logfmt' | 'text';
 

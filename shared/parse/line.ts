@@ -1,11 +1,11 @@
 // The shipping agent's per-line parser: pure, and cheap enough to run on every line it tails.
 // auto-detection looks at the first characters before trying anything costly.
-import type { LineFormat, ParsedLine } from './parse-fields.ts';
-import { parseJson } from './parse-json.ts';
-import { looksLikeLogfmt, parseLogfmt } from './parse-logfmt.ts';
-import { parseText } from './parse-text.ts';
+import type { LineFormat, ParsedLine } from './fields.ts';
+import { parseJson } from './json.ts';
+import { looksLikeLogfmt, parseLogfmt } from './logfmt.ts';
+import { parseText } from './text.ts';
 
-export type { LineFormat, ParsedLine } from './parse-fields.ts';
+export type { LineFormat, ParsedLine } from './fields.ts';
 
 /**
  * Reads one log line. Never throws and never drops a line: a line that is not the format asked for

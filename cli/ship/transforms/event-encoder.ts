@@ -1,6 +1,6 @@
-import type { ParsedLine } from './parse.ts';
-import { jsonString } from './json-string.ts';
-import { formatIso } from './parse-time.ts';
+import type { ParsedLine } from '../../../shared/parse/line.ts';
+import { jsonString } from '../../../shared/parse/json-string.ts';
+import { formatIso } from '../../../shared/parse/time.ts';
 
 /** What `logflow ship` adds to every line: the flags the person gave. */
 export interface ShipContext {

@@ -2,7 +2,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-import { errorMessage } from '../../shared/errors.ts';
+import { errorMessage } from '../../../shared/errors.ts';
 import { fingerprint, type FileCheckpoint } from './checkpoints.ts';
 import { Tailer, type TailerOptions } from './tailer.ts';
 

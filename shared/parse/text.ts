@@ -1,8 +1,8 @@
 // A plain text line: the message is the whole line, as people search for what they saw in the file;
 // only the level and a leading time are read out of it.
-import type { Level } from '../../shared/levels.ts';
-import { formatIso, leadingTimeMs, utcMs } from './parse-time.ts';
-import { levelNamed, type ParsedLine } from './parse-fields.ts';
+import type { Level } from '../levels.ts';
+import { formatIso, leadingTimeMs, utcMs } from './time.ts';
+import { levelNamed, type ParsedLine } from './fields.ts';
 
 /** How far into a line the level word is looked for: past it, a word is more likely prose than a level. */
 const LEVEL_WINDOW = 100;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { LEVELS } from '../../shared/levels.ts';
-import { parseLine as parseToText, type LineFormat, type ParsedLine as ParsedToText } from './parse.ts';
+import { LEVELS } from '../levels.ts';
+import { parseLine as parseToText, type LineFormat, type ParsedLine as ParsedToText } from './line.ts';
 
 /** A parsed line with its metadata read back as the server reads it (of two equal keys, the last). */
 type ParsedLine = Omit<ParsedToText, 'metadata'> & { metadata?: Record<string, unknown> };

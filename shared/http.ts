@@ -1,0 +1,86 @@
+// The HTTP contract between LogFlow's server and its own clients (`logflow ship`, `logflow search`,
+// the page): which status carries which error code, which answers a client may send again, and the
+// shapes of the answers. Written once here so that the two sides cannot drift apart.
+import { LogFlowError, type ErrorCode } from './errors.ts';
+import type { LogEvent } from './event.ts';
+
+/** The status each error code is answered with; a code not listed is a 500. */
+const STATUS_OF_CODE: Partial<Record<ErrorCode, number>> = {
+  UNAUTHORIZED: 401,
+  BODY_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  BAD_REQUEST: 400,
+  EVENT_INVALID: 400,
+  USAGE: 400,
+  BACKPRESSURE: 429,
+  QUEUE_UNAVAILABLE: 503,
+  STORE_UNAVAILABLE: 503,
+};
+
+/** What a client reads back from a status it got: the inverse of statusOf for the statuses it acts on. */
+const CODE_OF_STATUS: Record<number, ErrorCode> = { 400: 'EVENT_INVALID', 401: 'UNAUTHORIZED', 413: 'BODY_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'BACKPRESSURE', 503: 'QUEUE_UNAVAILABLE' };
+
+export function statusOf(code: ErrorCode): number {
+  return STATUS_OF_CODE[code] ?? 500;
+}
+
+/** Whether the same request may succeed later: 408, 429 and every 5xx. Nothing else is sent again. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+export function codeOfStatus(status: number): ErrorCode {
+  return CODE_OF_STATUS[status] ?? (isRetryableStatus(status) ? 'SERVER_ERROR' : 'BAD_REQUEST');
+}
+
+/** One event the server would not take, by its position in the request, and why. */
+export interface Rejection {
+  index: number;
+  reason: string;
+}
+
+/** POST /logs answered 2xx. */
+export interface IngestAnswer {
+  accepted: number;
+  rejected: Rejection[];
+}
+
+/** GET /search answered 200. */
+export interface SearchAnswer {
+  hits: LogEvent[];
+  next_cursor: string | null;
+}
+
+/** Every error answer: a stable code (lowercase), a message a person can act on, and per-event reasons when there are some. */
+export interface ErrorAnswer {
+  error: string;
+  message: string;
+  accepted?: number;
+  rejected?: Rejection[];
+}
+
+/** The server refused events of a request, each with its reason; those it did take are counted in `accepted`. */
+export class RefusedEventsError extends LogFlowError {
+  constructor(
+    message: string,
+    readonly rejected: Rejection[],
+    readonly accepted = 0,
+  ) {
+    super('EVENT_INVALID', message);
+    this.name = 'RefusedEventsError';
+  }
+}
+
+/** The error a client raises for a non-2xx answer, from its status, headers and body. */
+export function errorOfAnswer(status: number, body: Partial<ErrorAnswer> | undefined, rawText: string, retryAfterHeader: string | undefined): LogFlowError {
+  const message = `server answered ${status}: ${typeof body?.message === 'string' ? body.message : rawText.slice(0, 200) || 'no reason given'}`;
+  const code = codeOfStatus(status);
+  if (code === 'EVENT_INVALID' && Array.isArray(body?.rejected)) {
+    return new RefusedEventsError(message, body.rejected, typeof body.accepted === 'number' ? body.accepted : 0);
+  }
+  const retryAfter = Number(retryAfterHeader);
+  return new LogFlowError(code, message, {
+    transient: isRetryableStatus(status),
+    retryAfterSeconds: retryAfterHeader !== undefined && Number.isFinite(retryAfter) ? retryAfter : undefined,
+  });
+}
