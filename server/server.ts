@@ -8,6 +8,7 @@ import { HttpApp } from './http/app.ts';
 import { connectFailFast, connectOrIgnore, readDurabilityRisk } from './queue/redis.ts';
 import { EventStream } from './queue/stream.ts';
 import { createSearchBackend } from './stores/registry.ts';
+import { TailHub } from './tail/hub.ts';
 
 export interface RunningServer {
   address: AddressInfo;
@@ -25,6 +26,12 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
     projects: new ProjectStore(pool),
     stream,
     search,
+    // Live tail reads with a blocking command: a connection of its own, cut when the last reader goes.
+    tail: new TailHub(stream, () => {
+      const conn = connectFailFast(settings.REDIS_URL);
+      void connectOrIgnore(conn);
+      return conn;
+    }, log),
     log,
     maxBodyBytes: settings.LOGFLOW_MAX_BODY_BYTES,
     maxBacklog: settings.LOGFLOW_MAX_BACKLOG,

@@ -3,6 +3,7 @@
 // shapes of the answers. Written once here so that the two sides cannot drift apart.
 import { LogFlowError, type ErrorCode } from './errors.ts';
 import type { LogEvent } from './event.ts';
+import type { Level } from './levels.ts';
 
 /** The status each error code is answered with; a code not listed is a 500. */
 const STATUS_OF_CODE: Partial<Record<ErrorCode, number>> = {
@@ -45,10 +46,56 @@ export interface IngestAnswer {
   rejected: Rejection[];
 }
 
-/** GET /search answered 200. */
+/** GET /search answered 200: newest first; pass next_cursor back as `cursor` for the next page (null: last page). */
 export interface SearchAnswer {
   hits: LogEvent[];
   next_cursor: string | null;
+}
+
+/** GET /search/histogram answered 200: every bucket of [from, to), zeros included, oldest first. */
+export interface HistogramAnswer {
+  /** The range counted: the request's from/to, or, when absent, from the first matching event to now. ISO 8601. */
+  from: string;
+  to: string;
+  /** Bucket width; buckets start at multiples of it since the epoch (UTC). */
+  interval_ms: number;
+  /** Sum of every bucket: the number of events the same search finds in [from, to). */
+  total: number;
+  buckets: HistogramBucketAnswer[];
+}
+
+export interface HistogramBucketAnswer {
+  /** Start of the bucket, ISO 8601; it ends where the next one starts (the last one: at `to`). */
+  start: string;
+  total: number;
+  counts: Record<Level, number>;
+}
+
+/** GET /search/fields answered 200: field names and their most frequent values over the newest `sampled` matching events. */
+export interface FieldsAnswer {
+  sampled: number;
+  fields: { name: string; count: number; values: { value: string; count: number }[] }[];
+}
+
+/** The Server-Sent Events of GET /tail, by their `event:` name. */
+export const TAIL_EVENT = {
+  /** Once, when the server follows: every matching event ingested from now on will come. data: TailReady. */
+  ready: 'ready',
+  /** One matching event; `id:` is its stream entry id (sent back as Last-Event-ID to resume). data: LogEvent. */
+  log: 'log',
+  /** Events this reader will not get (too slow, or away too long). data: TailMissed. */
+  missed: 'missed',
+} as const;
+
+export interface TailReady {
+  /** The stream entry the tail follows from. */
+  from_id: string;
+}
+
+export interface TailMissed {
+  /** How many matching events were dropped; null when it cannot be counted (the stream was trimmed). */
+  missed: number | null;
+  reason: string;
 }
 
 /** Every error answer: a stable code (lowercase), a message a person can act on, and per-event reasons when there are some. */

@@ -2,7 +2,7 @@ import { loadSettings } from '../../shared/config.ts';
 import { parseDuration, parseTimeBound } from '../../shared/duration.ts';
 import { LogFlowError } from '../../shared/errors.ts';
 import { parseLevelList } from '../../shared/levels.ts';
-import { MAX_LIMIT } from '../../shared/query.ts';
+import { MAX_LIMIT } from '../../shared/query/search.ts';
 import type { LogEvent } from '../../shared/event.ts';
 import { LogFlowClient } from '../client.ts';
 import { formatEvents } from '../search/format.ts';

@@ -2,19 +2,23 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { LogFlowError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
-import type { IngestAnswer, SearchAnswer } from '../../shared/http.ts';
-import { encodeCursor } from '../../shared/query.ts';
+import type { IngestAnswer } from '../../shared/http.ts';
 import type { Project, ProjectStore } from '../auth/projects.ts';
 import type { EventStream } from '../queue/stream.ts';
 import type { SearchBackend } from '../stores/types.ts';
 import { parseIngest } from './ingest.ts';
 import { sendError, sendJson } from './respond.ts';
-import { parseSearchParams } from './search-params.ts';
+import type { TailHub } from '../tail/hub.ts';
+import { fieldsAnswer, histogramAnswer, searchAnswer } from './search-routes.ts';
+import { parseScope, TAIL_PARAMS } from './search-params.ts';
+import { serveTail } from './tail.ts';
 
 export interface HttpAppOptions {
   projects: ProjectStore;
   stream: EventStream;
   search: SearchBackend;
+  /** Live tail (GET /tail); absent: the route answers 404. */
+  tail?: TailHub;
   log: Logger;
   maxBodyBytes: number;
   maxBacklog: number;
@@ -22,11 +26,20 @@ export interface HttpAppOptions {
   health: () => Promise<Record<string, string | null>>;
 }
 
+type SearchRoute = (backend: SearchBackend, params: URLSearchParams, projectId: number) => Promise<unknown>;
+const SEARCH_ROUTES = new Map<string, SearchRoute>([
+  ['/search', searchAnswer],
+  ['/search/histogram', histogramAnswer],
+  ['/search/fields', fieldsAnswer],
+]);
+
 /** The ingest and query routes. Stateless: run as many as you like behind a load balancer. */
 export class HttpApp {
   private server?: Server;
   private backlog = { value: 0, at: 0 };
   private closing?: Promise<void>;
+  /** Open live tails: they never end on their own, so close() ends them. */
+  private readonly tails = new Set<ServerResponse>();
 
   constructor(private readonly o: HttpAppOptions) {}
 
@@ -47,6 +60,8 @@ export class HttpApp {
       if (!this.server) return resolve();
       this.server.close(() => resolve());
       this.server.closeIdleConnections();
+      this.o.tail?.close();
+      for (const res of this.tails) res.end();
     });
     return this.closing;
   }
@@ -55,12 +70,14 @@ export class HttpApp {
     const url = new URL(req.url ?? '/', 'http://localhost');
     try {
       if (url.pathname === '/logs' && req.method === 'POST') return await this.ingest(req, res);
-      if (url.pathname === '/search' && req.method === 'GET') return await this.query(req, res, url);
+      const searchRoute = req.method === 'GET' ? SEARCH_ROUTES.get(url.pathname) : undefined;
+      if (searchRoute) return await this.query(req, res, url, searchRoute);
+      if (url.pathname === '/tail' && req.method === 'GET' && this.o.tail) return await this.tail(req, res, url, this.o.tail);
       if (url.pathname === '/healthz' && req.method === 'GET') return await this.healthz(res);
-      if (['/logs', '/search', '/healthz'].includes(url.pathname)) {
+      if (['/logs', '/healthz', '/tail', ...SEARCH_ROUTES.keys()].includes(url.pathname)) {
         return sendJson(res, 405, { error: 'method_not_allowed', message: `${req.method} is not allowed on ${url.pathname}` });
       }
-      sendJson(res, 404, { error: 'not_found', message: `no route ${url.pathname}: use POST /logs, GET /search or GET /healthz` });
+      sendJson(res, 404, { error: 'not_found', message: `no route ${url.pathname}: use POST /logs, GET /search, /search/histogram, /search/fields, /tail or /healthz` });
     } catch (err) {
       if (!(err instanceof LogFlowError) || err.code === 'SERVER_ERROR') this.o.log.error({ err, path: url.pathname }, 'request failed');
       else if (err.transient) this.o.log.warn({ err: err.message, path: url.pathname }, 'dependency unavailable');
@@ -106,12 +123,20 @@ export class HttpApp {
     }
   }
 
-  private async query(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  private async query(req: IncomingMessage, res: ServerResponse, url: URL, answer: SearchRoute): Promise<void> {
     const project = await this.authenticate(req);
-    const query = parseSearchParams(url.searchParams, project.id);
-    const page = await this.o.search.search(query);
-    const answer: SearchAnswer = { hits: page.hits, next_cursor: page.nextCursor ? encodeCursor(page.nextCursor) : null };
-    sendJson(res, 200, answer);
+    sendJson(res, 200, await answer(this.o.search, url.searchParams, project.id));
+  }
+
+  private async tail(req: IncomingMessage, res: ServerResponse, url: URL, hub: TailHub): Promise<void> {
+    const project = await this.authenticate(req);
+    const scope = parseScope(url.searchParams, project.id, TAIL_PARAMS);
+    this.tails.add(res);
+    try {
+      await serveTail(req, res, hub, scope);
+    } finally {
+      this.tails.delete(res);
+    }
   }
 
   private async healthz(res: ServerResponse): Promise<void> {

@@ -10,7 +10,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 /** Every error is JSON: a stable code and a message a person can act on; 429/503 say when to come back. */
 export function sendError(res: ServerResponse, err: unknown, extra: Pick<ErrorAnswer, 'accepted' | 'rejected'> = {}): void {
-  const e = err instanceof LogFlowError ? err : new LogFlowError('SERVER_ERROR', 'the server failed unexpectedly; the events were not accepted, send them again');
+  const e = err instanceof LogFlowError ? err : new LogFlowError('SERVER_ERROR', 'the server failed unexpectedly (its log says why); the request did nothing: send it again');
   const status = statusOf(e.code);
   const headers: Record<string, string> = {};
   if (status === 429 || status === 503) headers['retry-after'] = String(e.retryAfterSeconds ?? 2);

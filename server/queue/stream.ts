@@ -74,6 +74,32 @@ export class EventStream {
     return reply?.[0] ? reply[0][1].map(decode) : [];
   }
 
+  /**
+   * Live tail's read: entries after `afterId`, outside any group, so following the stream acknowledges
+   * nothing and holds no trimming back. Blocks up to blockMs on `conn` (a connection of its own).
+   */
+  async readAfter(conn: Redis, afterId: string, count: number, blockMs: number): Promise<Entry[]> {
+    const reply = (await conn.call('XREAD', 'COUNT', count, 'BLOCK', blockMs, 'STREAMS', this.key, afterId)) as [string, RawEntry[]][] | null;
+    return reply?.[0] ? reply[0][1].map(decode) : [];
+  }
+
+  /** Entries after `afterId` up to and including `toId`, oldest first, at most `count` (a tail catching up). */
+  async rangeAfter(afterId: string, toId: string, count: number): Promise<Entry[]> {
+    const reply = (await this.redis.call('XRANGE', this.key, `(${afterId}`, toId, 'COUNT', count)) as RawEntry[];
+    return reply.map(decode);
+  }
+
+  /**
+   * The newest entry id, and the highest id trimming (or XDEL) removed: a reader that stopped below
+   * that id has missed entries. '0-0' for both while the stream does not exist.
+   */
+  async positions(): Promise<{ lastId: string; maxDeletedId: string }> {
+    const info = (await this.redis.call('XINFO', 'STREAM', this.key).catch(noStream)) as unknown[];
+    if (!info.length) return { lastId: '0-0', maxDeletedId: '0-0' };
+    const r = toRecord(info);
+    return { lastId: String(r['last-generated-id'] ?? '0-0'), maxDeletedId: String(r['max-deleted-entry-id'] ?? '0-0') };
+  }
+
   /** Takes over entries another consumer left pending for longer than minIdleMs (it died or hangs). */
   async claimStale(group: string, consumer: string, minIdleMs: number, count: number): Promise<Entry[]> {
     const out: Entry[] = [];

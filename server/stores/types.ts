@@ -1,5 +1,5 @@
 import type { LogEvent } from '../../shared/event.ts';
-import type { SearchPage, SearchQuery } from '../../shared/query.ts';
+import type { FieldsQuery, FieldsResult, HistogramQuery, QueryScope, SearchPage, SearchQuery } from '../../shared/query/search.ts';
 import type { SinkName } from '../../shared/config.ts';
 
 /** What a store says about one event of a batch. */
@@ -24,8 +24,18 @@ export interface Sink {
   close(): Promise<void>;
 }
 
-/** A store that answers queries. The query route knows only this interface. */
+/**
+ * A store that answers queries, every answer over the same query tree. The query routes know only
+ * this interface; each store translates the tree in its own query.ts.
+ */
 export interface SearchBackend {
+  /** A page of hits, newest first. */
   search(query: SearchQuery): Promise<SearchPage>;
+  /** Counts per bucket and level, only the buckets that have events. */
+  histogram(query: HistogramQuery): Promise<{ startMs: number; level: string; count: number }[]>;
+  /** The first and last matching event's time (for a histogram over "everything"); undefined when none match. */
+  bounds(scope: QueryScope): Promise<{ minMs: number; maxMs: number } | undefined>;
+  /** Field names and frequent values over the newest matching events. */
+  fields(query: FieldsQuery): Promise<FieldsResult>;
   close(): Promise<void>;
 }

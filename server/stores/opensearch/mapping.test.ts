@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../../shared/event.ts';
+import { numberTerm } from '../../../shared/query/terms.ts';
 import { documentId, indexNameFor, indexTemplate, toDocument } from './mapping.ts';
 
 describe('when naming the index of an event', () => {
@@ -37,9 +38,20 @@ describe('when building the document', () => {
     expect(documentId(event)).toBe('3:e1');
   });
 
-  it('does store only the fields that are set', () => {
-    expect(toDocument(event)).toEqual(event);
-    expect(toDocument({ ...event, host: 'h', metadata: { a: 1 } })).toEqual({ ...event, host: 'h', metadata: { a: 1 } });
+  const derived = (over: Record<string, unknown>) => ({ words: ['hello', 'api'], fields: [], field_names: [], nums: [], sv: 1, ...over });
+
+  it('does store only the fields that are set, and the terms search reads', () => {
+    expect(toDocument(event)).toEqual({ ...event, ...derived({}) });
+    expect(toDocument({ ...event, host: 'h', metadata: { a: 1 } })).toEqual({
+      ...event,
+      host: 'h',
+      metadata: { a: 1 },
+      ...derived({ words: ['hello', 'api', 'h'], fields: ['a=1'], field_names: ['a'], nums: [numberTerm('a', 1)] }),
+    });
+  });
+
+  it('does keep the terms out of what a hit returns', () => {
+    expect(indexTemplate('ns').template.mappings._source.excludes).toEqual(expect.arrayContaining(['words', 'fields', 'field_names', 'nums', 'sv']));
   });
 
   it('does leave out a key that the mapping does not know', () => {

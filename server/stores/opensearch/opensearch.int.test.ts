@@ -1,7 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../../shared/event.ts';
 import { LogFlowError } from '../../../shared/errors.ts';
-import type { SearchQuery } from '../../../shared/query.ts';
+import { parseQuery } from '../../../shared/query/parse.ts';
+import type { SearchQuery } from '../../../shared/query/search.ts';
+import { MATCH_ALL } from '../../../shared/query/tree.ts';
 import { dropOpenSearchNamespace, OPENSEARCH_URL, uniqueName } from '../../../test/helpers.ts';
 import type { SearchBackend, Sink } from '../types.ts';
 import { createOpenSearchSearch } from './search.ts';
@@ -57,7 +59,8 @@ function event(id: string, over: Partial<LogEvent> = {}): LogEvent {
   };
 }
 
-const query = (over: Partial<SearchQuery> = {}): SearchQuery => ({ projectId: 1, limit: 100, ...over });
+const query = (over: Partial<SearchQuery> = {}): SearchQuery => ({ projectId: 1, limit: 100, query: MATCH_ALL, ...over });
+const q = (text: string, over: Partial<SearchQuery> = {}): SearchQuery => query({ query: parseQuery(text), ...over });
 const ids = async (store: Store, q: SearchQuery) => (await store.search.search(q)).hits.map((h) => h.event_id).sort();
 
 describe('when a batch is written', () => {
@@ -152,16 +155,16 @@ describe('when searching', () => {
       event('e4', { service: 'api', level: 'INFO', message: 'payment ok', timestamp: new Date(BASE + 3000).toISOString() }),
     ]);
     await s.refresh();
-    expect(await ids(s, query({ service: 'api' }))).toEqual(['e1', 'e2', 'e4']);
-    expect(await ids(s, query({ levels: ['ERROR', 'WARN'] }))).toEqual(['e1', 'e2', 'e3']);
-    expect(await ids(s, query({ text: 'payment' }))).toEqual(['e1', 'e2', 'e4']);
-    expect(await ids(s, query({ text: 'TIMEOUT payment' }))).toEqual(['e1']);
-    // Query syntax is plain words here: "-" does not exclude and "|" does not mean or.
-    expect(await ids(s, query({ text: 'payment -timeout' }))).toEqual(['e1']);
-    expect(await ids(s, query({ text: 'payment | nothing' }))).toEqual([]);
-    expect(await ids(s, query({ text: '"unbalanced (' }))).toEqual([]);
+    expect(await ids(s, q('service:api'))).toEqual(['e1', 'e2', 'e4']);
+    expect(await ids(s, q('level:ERROR OR level:WARN'))).toEqual(['e1', 'e2', 'e3']);
+    expect(await ids(s, q('payment'))).toEqual(['e1', 'e2', 'e4']);
+    expect(await ids(s, q('TIMEOUT payment'))).toEqual(['e1']);
+    expect(await ids(s, q('payment -timeout'))).toEqual(['e2', 'e4']);
+    // "|" is no operator and no word; "(" neither.
+    expect(await ids(s, q('payment | nothing'))).toEqual([]);
+    expect(await ids(s, q('"unbalanced ('))).toEqual([]);
     expect(await ids(s, query({ fromMs: BASE + 1000, toMs: BASE + 3000 }))).toEqual(['e2', 'e3']);
-    expect(await ids(s, query({ service: 'api', levels: ['ERROR'], text: 'timeout', fromMs: BASE, toMs: BASE + 1 }))).toEqual(['e1']);
+    expect(await ids(s, q('service:api level:ERROR timeout', { fromMs: BASE, toMs: BASE + 1 }))).toEqual(['e1']);
   });
 
   it('does page through 25 events 10 at a time, newest first, each exactly once, ties included', async () => {

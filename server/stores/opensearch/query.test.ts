@@ -1,51 +1,72 @@
 import { describe, expect, it } from 'vitest';
+import { parseQuery } from '../../../shared/query/parse.ts';
+import type { SearchQuery } from '../../../shared/query/search.ts';
+import { numberTerm } from '../../../shared/query/terms.ts';
+import { MATCH_ALL } from '../../../shared/query/tree.ts';
 import { fromHit, toSearchBody, toSearchPage, type RawHit } from './query.ts';
 
 const filtersOf = (body: ReturnType<typeof toSearchBody>) => body.query.bool.filter;
 
+const base = { projectId: 1, limit: 5, query: MATCH_ALL };
+const body = (text: string, over: Partial<SearchQuery> = {}) => toSearchBody({ ...base, query: parseQuery(text), ...over });
+
 describe('when translating a query', () => {
   it('does always scope to the project and nothing else when only a project is given', () => {
-    const body = toSearchBody({ projectId: 7, limit: 10 });
-    expect(filtersOf(body)).toEqual([{ term: { project_id: 7 } }]);
-    expect(body.sort).toEqual([{ timestamp: 'desc' }, { event_id: 'desc' }]);
-    expect(body.track_total_hits).toBe(false);
-    expect(body.search_after).toBeUndefined();
+    const b = toSearchBody({ ...base, projectId: 7, limit: 10 });
+    expect(filtersOf(b)).toEqual([{ term: { project_id: 7 } }]);
+    expect(b.sort).toEqual([{ timestamp: 'desc' }, { event_id: 'desc' }]);
+    expect(b.track_total_hits).toBe(false);
+    expect(b.search_after).toBeUndefined();
   });
 
   it('does ask for one hit more than the limit, to know whether another page exists', () => {
-    expect(toSearchBody({ projectId: 1, limit: 10 }).size).toBe(11);
+    expect(toSearchBody({ ...base, limit: 10 }).size).toBe(11);
   });
 
   it('does filter by service, levels and a half-open time range in epoch millis', () => {
-    const body = toSearchBody({ projectId: 1, service: 'api', levels: ['WARN', 'ERROR'], fromMs: 1000, toMs: 2000, limit: 5 });
-    expect(filtersOf(body)).toEqual([
+    expect(filtersOf(body('service:api level:>=WARN', { fromMs: 1000, toMs: 2000 }))).toEqual([
       { term: { project_id: 1 } },
+      { range: { timestamp: { format: 'epoch_millis', gte: 1000, lt: 2000 } } },
       { term: { service: 'api' } },
       { terms: { level: ['WARN', 'ERROR'] } },
-      { range: { timestamp: { format: 'epoch_millis', gte: 1000, lt: 2000 } } },
     ]);
   });
 
   it('does accept an open-ended range on either side', () => {
-    expect(filtersOf(toSearchBody({ projectId: 1, fromMs: 5, limit: 1 }))[1]).toEqual({ range: { timestamp: { format: 'epoch_millis', gte: 5 } } });
-    expect(filtersOf(toSearchBody({ projectId: 1, toMs: 9, limit: 1 }))[1]).toEqual({ range: { timestamp: { format: 'epoch_millis', lt: 9 } } });
+    expect(filtersOf(toSearchBody({ ...base, fromMs: 5 }))[1]).toEqual({ range: { timestamp: { format: 'epoch_millis', gte: 5 } } });
+    expect(filtersOf(toSearchBody({ ...base, toMs: 9 }))[1]).toEqual({ range: { timestamp: { format: 'epoch_millis', lt: 9 } } });
   });
 
-  it('does treat an empty level list as no level filter', () => {
-    expect(filtersOf(toSearchBody({ projectId: 1, levels: [], limit: 1 }))).toHaveLength(1);
+  it('does match no event for an unknown level rather than every event', () => {
+    expect(filtersOf(body('level:LOUD'))[1]).toEqual({ match_none: {} });
   });
 
-  it('does match text with every word required and no query operators', () => {
-    const [, text] = filtersOf(toSearchBody({ projectId: 1, text: '  payment -timeout ( ', limit: 1 }));
-    expect(text).toEqual({ simple_query_string: { query: 'payment -timeout (', fields: ['message'], default_operator: 'and', flags: 'NONE' } });
+  it('does look words up as LogFlow cut them, and older documents by their message', () => {
+    const [, word] = filtersOf(body('Req-123'));
+    expect(word).toEqual({
+      bool: {
+        should: [
+          { match_phrase: { words: { query: 'req 123', analyzer: 'whitespace' } } },
+          { bool: { must_not: [{ exists: { field: 'sv' } }], filter: [{ match: { message: { query: 'Req-123', operator: 'and' } } }] } },
+        ],
+        minimum_should_match: 1,
+      },
+    });
   });
 
-  it('does ignore text that is only whitespace', () => {
-    expect(filtersOf(toSearchBody({ projectId: 1, text: '   ', limit: 1 }))).toHaveLength(1);
+  it('does use term-level queries only for fields, numbers and exclusions', () => {
+    const [, code, status, excluded] = filtersOf(body('err.code:ECONNRESET http.status:>=500 -host:web-1'));
+    expect(code).toEqual({ term: { fields: 'err.code=ECONNRESET' } });
+    expect(status).toEqual({ range: { nums: { gte: numberTerm('http.status', 500), lte: numberTerm('http.status', Infinity) } } });
+    expect(excluded).toEqual({ bool: { must_not: [{ term: { host: 'web-1' } }] } });
+  });
+
+  it('does ignore text that holds no word', () => {
+    expect(filtersOf(body('  -- | ( '))).toHaveLength(1);
   });
 
   it('does continue after the cursor', () => {
-    expect(toSearchBody({ projectId: 1, limit: 1, after: { timestampMs: 123, eventId: 'e9' } }).search_after).toEqual([123, 'e9']);
+    expect(toSearchBody({ ...base, after: { timestampMs: 123, eventId: 'e9' } }).search_after).toEqual([123, 'e9']);
   });
 });
 

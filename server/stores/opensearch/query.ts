@@ -1,9 +1,15 @@
 import type { LogEvent } from '../../../shared/event.ts';
 import type { Level } from '../../../shared/levels.ts';
-import type { Cursor, SearchPage, SearchQuery } from '../../../shared/query.ts';
+import { existsPrefixes, isColumnField, isExists, rangeBounds } from '../../../shared/query/evaluate.ts';
+import type { Cursor, QueryScope, SearchPage, SearchQuery } from '../../../shared/query/search.ts';
+import { fieldTerm, numberOfText, numberTerm } from '../../../shared/query/terms.ts';
+import type { Clause, Term } from '../../../shared/query/tree.ts';
+import { SEARCH_VERSION_FIELD } from './mapping.ts';
+
+type Dsl = Record<string, unknown>;
 
 export interface SearchBody {
-  query: { bool: { filter: Record<string, unknown>[] } };
+  query: { bool: { filter: Dsl[] } };
   sort: [{ timestamp: 'desc' }, { event_id: 'desc' }];
   size: number;
   search_after?: [number, string];
@@ -17,27 +23,81 @@ export interface RawHit {
 }
 
 /**
- * The search body for a query. We ask for limit + 1 hits: the extra one only says whether another
- * page exists, so the last page never ends with a cursor that leads to an empty page.
+ * The filters of a query: the project, the time range and one clause per group of the tree. Only
+ * term-level queries on terms LogFlow made (terms.ts) and match on pre-cut words: nothing here is
+ * parsed by OpenSearch's own query syntax, so no input can make a search fail.
  */
-export function toSearchBody(q: SearchQuery): SearchBody {
-  const filter: Record<string, unknown>[] = [{ term: { project_id: q.projectId } }];
-  if (q.service !== undefined) filter.push({ term: { service: q.service } });
-  if (q.levels?.length) filter.push({ terms: { level: q.levels } });
+export function toFilters(q: QueryScope): Dsl[] {
+  const filter: Dsl[] = [{ term: { project_id: q.projectId } }];
   if (q.fromMs !== undefined || q.toMs !== undefined) {
-    const range: Record<string, unknown> = { format: 'epoch_millis' };
+    const range: Dsl = { format: 'epoch_millis' };
     if (q.fromMs !== undefined) range.gte = q.fromMs;
     if (q.toMs !== undefined) range.lt = q.toMs;
     filter.push({ range: { timestamp: range } });
   }
-  const text = q.text?.trim();
-  if (text) {
-    // simple_query_string never fails on odd input. flags NONE turns off its operators (-, |, *, "...")
-    // so that "payment -timeout" means both words, as the contract says, and not "payment without timeout".
-    filter.push({ simple_query_string: { query: text, fields: ['message'], default_operator: 'and', flags: 'NONE' } });
+  for (const group of q.query.all) {
+    filter.push(group.length === 1 ? toClause(group[0]!) : { bool: { should: group.map(toClause), minimum_should_match: 1 } });
   }
+  return filter;
+}
+
+function toClause(c: Clause): Dsl {
+  const q = toTerm(c.term);
+  return c.negate ? { bool: { must_not: [q] } } : q;
+}
+
+const MATCH_NONE: Dsl = { match_none: {} };
+
+function toTerm(t: Term): Dsl {
+  switch (t.kind) {
+    case 'level':
+      return t.levels.length ? { terms: { level: t.levels satisfies Level[] } } : MATCH_NONE;
+    case 'text':
+      return textQuery(t.tokens, t.prefix, t.raw);
+    case 'field':
+      if (isColumnField(t.field)) return t.prefix ? { prefix: { [t.field]: t.value } } : { term: { [t.field]: t.value } };
+      if (isExists(t)) return anyOf(existsPrefixes(t.field).map((prefix) => ({ prefix: { fields: prefix } })));
+      if (t.prefix) return { prefix: { fields: fieldTerm(t.field, t.value) } };
+      return anyOf([{ term: { fields: fieldTerm(t.field, t.value) } }, ...numberEquals(t.field, t.value)]);
+    case 'range': {
+      if (isColumnField(t.field)) return MATCH_NONE;
+      const b = rangeBounds(t.field, t.op, t.value);
+      return { range: { nums: { [b.loOpen ? 'gt' : 'gte']: b.lo, [b.hiOpen ? 'lt' : 'lte']: b.hi } } };
+    }
+  }
+}
+
+function numberEquals(field: string, value: string): Dsl[] {
+  const n = numberOfText(value);
+  return n === undefined ? [] : [{ term: { nums: numberTerm(field, n) } }];
+}
+
+/**
+ * Words: one word is a term; several (a phrase, or "req-123") must follow each other, which
+ * match_phrase checks on positions (the whitespace analyser gives back exactly the words we cut).
+ * Documents indexed before `words` existed are matched on their message as they were then.
+ */
+function textQuery(tokens: string[], prefix: string | undefined, raw: string): Dsl {
+  const parts: Dsl[] = [];
+  if (tokens.length === 1) parts.push({ term: { words: tokens[0] } });
+  if (tokens.length > 1) parts.push({ match_phrase: { words: { query: tokens.join(' '), analyzer: 'whitespace' } } });
+  if (prefix !== undefined) parts.push({ prefix: { words: prefix } });
+  const current = parts.length === 1 ? parts[0]! : { bool: { filter: parts } };
+  const legacy = { bool: { must_not: [{ exists: { field: SEARCH_VERSION_FIELD } }], filter: [{ match: { message: { query: raw, operator: 'and' } } }] } };
+  return anyOf([current, legacy]);
+}
+
+function anyOf(qs: Dsl[]): Dsl {
+  return qs.length === 1 ? qs[0]! : { bool: { should: qs, minimum_should_match: 1 } };
+}
+
+/**
+ * The search body for a query. We ask for limit + 1 hits: the extra one only says whether another
+ * page exists, so the last page never ends with a cursor that leads to an empty page.
+ */
+export function toSearchBody(q: SearchQuery): SearchBody {
   const body: SearchBody = {
-    query: { bool: { filter } },
+    query: { bool: { filter: toFilters(q) } },
     // event_id breaks ties: (timestamp, event_id) is unique within a project, so no hit is skipped
     // or repeated across pages even when many events share one millisecond.
     sort: [{ timestamp: 'desc' }, { event_id: 'desc' }],

@@ -1,31 +1,60 @@
+import type { Client } from '@opensearch-project/opensearch';
+import type { Cursor } from '../../../shared/query/search.ts';
+import { summarizeFields } from '../fields.ts';
 import type { SearchBackend } from '../types.ts';
+import { boundsBody, histogramBody, histogramRows, namesBody, namesRows, sampleEdgeBody, sampleFilters, valuesBody, valuesRows } from './aggregate.ts';
 import { createClient, toStoreError, type OpenSearchOptions } from './client.ts';
 import { indexPattern } from './mapping.ts';
 import { toSearchBody, toSearchPage, type RawHit } from './query.ts';
 
+interface Answer {
+  hits?: { hits?: RawHit[]; total?: { value?: number } };
+  aggregations?: Record<string, unknown>;
+}
+
 /** Answers queries over every daily index of a namespace, newest first. */
 export function createOpenSearchSearch(opts: OpenSearchOptions): SearchBackend {
-  const client = createClient(opts);
+  const client: Client = createClient(opts);
   let closing: Promise<void> | undefined;
-
+  const run = async (body: Record<string, unknown>, action: string): Promise<Answer> => {
+    try {
+      const response = await client.search({
+        index: indexPattern(opts.namespace),
+        // Before the first event there is no index yet: that is an empty result, not an error.
+        ignore_unavailable: true,
+        allow_no_indices: true,
+        body,
+      });
+      return response.body as Answer;
+    } catch (err) {
+      throw toStoreError(err, action);
+    }
+  };
   return {
     async search(query) {
-      let response;
-      try {
-        response = await client.search({
-          index: indexPattern(opts.namespace),
-          // Before the first event there is no index yet: that is an empty result, not an error.
-          ignore_unavailable: true,
-          allow_no_indices: true,
-          body: toSearchBody(query),
-        });
-      } catch (err) {
-        throw toStoreError(err, 'search');
-      }
-      const hits = (response.body as { hits?: { hits?: RawHit[] } }).hits?.hits ?? [];
-      return toSearchPage(hits, query.limit);
+      const answer = await run(toSearchBody(query) as unknown as Record<string, unknown>, 'search');
+      return toSearchPage(answer.hits?.hits ?? [], query.limit);
     },
-
+    async histogram(query) {
+      return histogramRows((await run(histogramBody(query), 'histogram')).aggregations);
+    },
+    async bounds(scope) {
+      const aggs = (await run(boundsBody(scope), 'time range')).aggregations as { min?: { value?: number | null }; max?: { value?: number | null } } | undefined;
+      const min = aggs?.min?.value;
+      const max = aggs?.max?.value;
+      return typeof min === 'number' && typeof max === 'number' ? { minMs: min, maxMs: max } : undefined;
+    },
+    async fields(query) {
+      const edgeAnswer = await run(sampleEdgeBody(query), 'fields');
+      const sampled = Math.min(query.sample, edgeAnswer.hits?.total?.value ?? 0);
+      const [ms, id] = edgeAnswer.hits?.hits?.[0]?.sort ?? [];
+      const edge: Cursor | undefined = typeof ms === 'number' && typeof id === 'string' ? { timestampMs: ms, eventId: id } : undefined;
+      const filters = sampleFilters(query, edge);
+      const names = namesRows((await run(namesBody(filters, query), 'fields')).aggregations ?? {}, sampled);
+      const paths = names.filter((r) => r.kind === 'name' && r.source === 'metadata').map((r) => r.name);
+      const values = paths.length ? valuesRows((await run(valuesBody(filters, query, paths), 'fields')).aggregations ?? {}, paths) : [];
+      return summarizeFields([...names, ...values], query.values);
+    },
     close() {
       closing ??= client.close();
       return closing;

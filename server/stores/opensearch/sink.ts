@@ -3,7 +3,7 @@ import type { LogEvent } from '../../../shared/event.ts';
 import { LogFlowError } from '../../../shared/errors.ts';
 import type { Sink, WriteResult } from '../types.ts';
 import { createClient, describeError, toStoreError, type OpenSearchOptions } from './client.ts';
-import { documentId, indexNameFor, indexTemplate, templateName, toDocument } from './mapping.ts';
+import { documentId, existingIndexMapping, indexNameFor, indexPattern, indexTemplate, templateName, toDocument } from './mapping.ts';
 
 /** One line of a bulk answer, whatever the action was. */
 interface BulkItem {
@@ -37,6 +37,11 @@ export function createOpenSearchSink(opts: OpenSearchOptions): Sink {
         await client.indices.putIndexTemplate({ name: templateName(opts.namespace), body: indexTemplate(opts.namespace) });
       } catch (err) {
         throw toStoreError(err, `index template ${templateName(opts.namespace)} upload`);
+      }
+      try {
+        await client.indices.putMapping({ index: indexPattern(opts.namespace), allow_no_indices: true, ignore_unavailable: true, body: existingIndexMapping() });
+      } catch (err) {
+        throw toStoreError(err, `mapping update of the existing ${indexPattern(opts.namespace)} indices`);
       }
     },
 

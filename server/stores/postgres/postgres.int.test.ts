@@ -2,7 +2,9 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../../shared/event.ts';
 import { LogFlowError } from '../../../shared/errors.ts';
-import type { SearchQuery } from '../../../shared/query.ts';
+import { parseQuery } from '../../../shared/query/parse.ts';
+import type { SearchQuery } from '../../../shared/query/search.ts';
+import { MATCH_ALL } from '../../../shared/query/tree.ts';
 import { openPool } from '../../db.ts';
 import { createTestDatabase } from '../../../test/helpers.ts';
 import { migrateLogs } from './schema.ts';
@@ -52,13 +54,24 @@ afterAll(async () => {
 });
 
 const sink = () => createPostgresSink({ pool });
-const search = (q: Partial<SearchQuery> & { projectId: number }) => createPostgresSearch({ pool }).search({ limit: 100, ...q });
+type Ask = Partial<SearchQuery> & { projectId: number; text?: string };
+const search = ({ text, ...q }: Ask) => createPostgresSearch({ pool }).search({ limit: 100, query: text === undefined ? MATCH_ALL : parseQuery(text), ...q });
 
 describe('when migrating', () => {
   it('does succeed again and from several processes at once', async () => {
     await Promise.all([migrateLogs(pool), migrateLogs(pool), migrateLogs(pool)]);
     const { rows } = await pool.query("SELECT indexname FROM pg_indexes WHERE tablename = 'logs' ORDER BY indexname");
-    expect(rows.map((r) => r.indexname)).toEqual(['logs_message_fts_idx', 'logs_pkey', 'logs_project_event_key', 'logs_project_service_ts_idx', 'logs_project_ts_idx']);
+    expect(rows.map((r) => r.indexname)).toEqual([
+      'logs_message_legacy_fts_idx',
+      'logs_pkey',
+      'logs_project_event_key',
+      'logs_project_level_ts_idx',
+      'logs_project_request_idx',
+      'logs_project_service_ts_idx',
+      'logs_project_trace_idx',
+      'logs_project_ts_idx',
+      'logs_search_idx',
+    ]);
   });
 });
 
@@ -66,7 +79,7 @@ describe('when writing events', () => {
   it('does find what was written, every field intact', async () => {
     const e = event(projectA, { trace_id: 't1', request_id: 'r1', host: 'h1', env: 'prod', metadata: { user: { id: 3 }, tags: ['x'] } });
     expect(await sink().write([e])).toEqual([{ status: 'ok' }]);
-    const page = await search({ projectId: projectA, text: `number ${seq}` });
+    const page = await search({ projectId: projectA, text: `"number ${seq}"` });
     expect(page.hits).toEqual([e]);
   });
 
@@ -74,7 +87,7 @@ describe('when writing events', () => {
     const batch = [event(projectA, { service: 'twice' }), event(projectA, { service: 'twice' })];
     expect(await sink().write(batch)).toEqual([{ status: 'ok' }, { status: 'ok' }]);
     expect(await sink().write(batch)).toEqual([{ status: 'ok' }, { status: 'ok' }]);
-    expect((await search({ projectId: projectA, service: 'twice' })).hits).toHaveLength(2);
+    expect((await search({ projectId: projectA, text: 'service:twice' })).hits).toHaveLength(2);
   });
 
   it('does reject only the event with a NUL byte, with a reason, and store the others', async () => {
@@ -83,7 +96,7 @@ describe('when writing events', () => {
     const results = await sink().write(batch);
     expect(results.map((r) => r.status)).toEqual(['ok', 'ok', 'ok', 'reject', 'ok']);
     expect(results[3]).toMatchObject({ reason: expect.stringMatching(/message.*0x00/) });
-    const stored = (await search({ projectId: projectA, service: 'nul' })).hits.map((h) => h.event_id);
+    const stored = (await search({ projectId: projectA, text: 'service:nul' })).hits.map((h) => h.event_id);
     expect(stored.sort()).toEqual([0, 1, 2, 4].map((i) => batch[i]!.event_id).sort());
   });
 
@@ -98,7 +111,7 @@ describe('when writing events', () => {
   it('does keep times beyond year 9999 to the millisecond', async () => {
     const e = event(projectA, { service: 'far', timestamp: '+012345-06-07T08:09:10.011Z' });
     expect(await sink().write([e])).toEqual([{ status: 'ok' }]);
-    expect((await search({ projectId: projectA, service: 'far' })).hits[0]!.timestamp).toBe(e.timestamp);
+    expect((await search({ projectId: projectA, text: 'service:far' })).hits[0]!.timestamp).toBe(e.timestamp);
   });
 
   it('does throw a transient LogFlowError when PostgreSQL cannot be reached', async () => {
@@ -124,7 +137,7 @@ describe('when searching', () => {
     ]);
   });
 
-  const messages = async (q: Partial<SearchQuery>) => (await search({ projectId: projectA, service: 'search', ...q })).hits.map((h) => h.message);
+  const messages = async ({ text = '', ...q }: Partial<Ask>) => (await search({ projectId: projectA, text: `service:search ${text}`, ...q })).hits.map((h) => h.message);
 
   it('does return only the project asked for', async () => {
     expect((await search({ projectId: projectB })).hits.map((h) => h.message)).toEqual(['disk full in project b']);
@@ -132,7 +145,7 @@ describe('when searching', () => {
 
   it('does filter by service and by levels', async () => {
     expect(await messages({})).toEqual(['volume mounted', 'disk almost full', 'disk full on volume data']);
-    expect(await messages({ levels: ['WARN', 'ERROR'] })).toEqual(['disk almost full', 'disk full on volume data']);
+    expect(await messages({ text: 'level:>=WARN' })).toEqual(['disk almost full', 'disk full on volume data']);
   });
 
   it('does match text only when every word is in the message', async () => {
@@ -142,13 +155,13 @@ describe('when searching', () => {
   });
 
   it('does never fail on text with query operators in it', async () => {
-    for (const text of ["foo & | ! ( :* '", '"unclosed', 'a <-> b', '-disk', '\\', ':*', '!!!']) {
+    for (const text of ["foo & | ! ( :* '", '"unclosed', 'a <-> b', '-disk', '\\', ':*', '!!!', "o'neil", 'x:*', 'a:>5', "k:'v'"]) {
       await expect(messages({ text })).resolves.toBeInstanceOf(Array);
     }
   });
 
   it('does keep from inclusive and to exclusive', async () => {
-    const hits = (await search({ projectId: projectA, service: 'search' })).hits;
+    const hits = (await search({ projectId: projectA, text: 'service:search' })).hits;
     const [newest, middle, oldest] = hits.map((h) => Date.parse(h.timestamp));
     expect(await messages({ fromMs: middle, toMs: newest })).toEqual(['disk almost full']);
     expect(await messages({ fromMs: oldest, toMs: middle })).toEqual(['disk full on volume data']);
@@ -164,7 +177,7 @@ describe('when paging', () => {
     const pageSizes: number[] = [];
     let after: SearchQuery['after'];
     do {
-      const page = await search({ projectId: projectA, service: 'paging', limit: 10, after });
+      const page = await search({ projectId: projectA, text: 'service:paging', limit: 10, after });
       seen.push(...page.hits);
       pageSizes.push(page.hits.length);
       after = page.nextCursor;

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { parseQuery } from '../../../shared/query/parse.ts';
+import type { SearchQuery } from '../../../shared/query/search.ts';
+import { MATCH_ALL } from '../../../shared/query/tree.ts';
 import { fromRow, pgTimestamp, toSql, type LogRow } from './query.ts';
 
-const base = { projectId: 7, limit: 50 };
+const base = { projectId: 7, limit: 50, query: MATCH_ALL };
+const sql = (text: string, over: Partial<SearchQuery> = {}) => toSql({ ...base, query: parseQuery(text), ...over });
 
 describe('when translating a search into SQL', () => {
   it('does scope every query to the project and order newest first', () => {
@@ -11,34 +15,34 @@ describe('when translating a search into SQL', () => {
   });
 
   it('does bind every filter as a parameter, in order', () => {
-    const { text, values } = toSql({
-      ...base,
-      service: 'api',
-      levels: ['WARN', 'ERROR'],
-      text: 'disk full',
-      fromMs: Date.UTC(2026, 0, 1),
-      toMs: Date.UTC(2026, 0, 2),
-      after: { timestampMs: Date.UTC(2026, 0, 1, 12), eventId: 'e9' },
-    });
-    expect(text).toContain('service = $2');
-    expect(text).toContain('level = ANY($3::text[])');
-    expect(text).toContain("to_tsvector('simple', message) @@ plainto_tsquery('simple', $4)");
-    expect(text).toContain('ts >= $5::timestamptz');
-    expect(text).toContain('ts < $6::timestamptz');
-    expect(text).toContain('(ts, event_id) < ($7::timestamptz, $8)');
-    expect(text).toMatch(/LIMIT \$9$/);
-    expect(values).toEqual([7, 'api', ['WARN', 'ERROR'], 'disk full', '2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z', '2026-01-01T12:00:00.000Z', 'e9', 50]);
+    const { text, values } = sql('service:api level:>=WARN', { fromMs: Date.UTC(2026, 0, 1), toMs: Date.UTC(2026, 0, 2), after: { timestampMs: Date.UTC(2026, 0, 1, 12), eventId: 'e9' } });
+    expect(text).toContain('ts >= $2::timestamptz');
+    expect(text).toContain('ts < $3::timestamptz');
+    expect(text).toContain('service = $4');
+    expect(text).toContain('level = ANY($5::text[])');
+    expect(text).toContain('(ts, event_id) < ($6::timestamptz, $7)');
+    expect(text).toMatch(/LIMIT \$8$/);
+    expect(values).toEqual([7, '2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z', 'api', ['WARN', 'ERROR'], '2026-01-01T12:00:00.000Z', 'e9', 50]);
+  });
+
+  it('does build tsqueries from LogFlow words, quoted, and keep older rows found by message', () => {
+    const { text, values } = sql(`"card declined" o'neil* -err.code:E1`);
+    expect(values).toContain("'card' <-> 'declined'");
+    expect(values).toContain("'o' & 'neil':*");
+    expect(values).toContain("'=err.code=E1'");
+    expect(text).toContain("(search IS NULL AND to_tsvector('simple', message) @@ plainto_tsquery('simple', $3))");
+    expect(text).toContain('NOT coalesce(search @@ $6::tsquery, false)');
   });
 
   it('does never put user text into the statement itself', () => {
     const hostile = "x'); DROP TABLE logs; -- & | ! ( :*";
-    const { text, values } = toSql({ ...base, service: hostile, text: hostile, after: { timestampMs: 0, eventId: hostile } });
+    const { text, values } = sql(`service:"${hostile}" "${hostile}"`, { after: { timestampMs: 0, eventId: hostile } });
     expect(text).not.toContain('DROP');
     expect(values.filter((v) => v === hostile)).toHaveLength(3);
   });
 
-  it('does ignore an empty level list and blank text', () => {
-    const { text, values } = toSql({ ...base, levels: [], text: '   ' });
+  it('does ignore text that holds no word', () => {
+    const { text, values } = sql('  -- | ( ');
     expect(text).not.toMatch(/ANY|tsquery/);
     expect(values).toEqual([7, 50]);
   });

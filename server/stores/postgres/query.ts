@@ -1,6 +1,10 @@
 import type { LogEvent } from '../../../shared/event.ts';
 import type { Level } from '../../../shared/levels.ts';
-import type { SearchQuery } from '../../../shared/query.ts';
+import { existsPrefixes, isColumnField, isExists, rangeBounds } from '../../../shared/query/evaluate.ts';
+import type { QueryScope, SearchQuery } from '../../../shared/query/search.ts';
+import { fieldTerm, numberOfText, numberTerm } from '../../../shared/query/terms.ts';
+import type { Clause, Term } from '../../../shared/query/tree.ts';
+import { FIELD_MARK, tsLexeme } from './search-terms.ts';
 
 export interface SqlStatement {
   text: string;
@@ -37,34 +41,95 @@ export function pgTimestamp(ms: number): string {
   return year >= 1 ? `${String(year).padStart(4, '0')}${rest}` : `${String(1 - year).padStart(4, '0')}${rest} BC`;
 }
 
+/** Binds values in order and gives back their placeholders. */
+export class Params {
+  readonly values: unknown[] = [];
+
+  bind(v: unknown): string {
+    this.values.push(v);
+    return `$${this.values.length}`;
+  }
+}
+
 /**
- * The SELECT for one page of a search. Every value is a bound parameter. The WHERE clauses mirror the
- * indexes: (project_id, ts, event_id) for time order and the cursor, the GIN index on
- * to_tsvector('simple', message) for text (the expression must stay identical to the index's).
+ * The WHERE clause of a query: the project, the time range and one condition per group of the tree.
+ * Every value is a bound parameter; tsqueries are built here from the words LogFlow cut (terms.ts),
+ * never by PostgreSQL's own parsers (plainto_tsquery, websearch_to_tsquery), so that what the user
+ * typed cannot fail or mean something else. The conditions mirror the indexes: (project_id, ts,
+ * event_id) for time order and the cursor, the GIN index on `search` for words and fields,
+ * (project_id, level, ts) and the trace_id and request_id indexes.
+ */
+export function toWhere(q: QueryScope, p: Params): string {
+  const where = [`project_id = ${p.bind(q.projectId)}`];
+  if (q.fromMs !== undefined) where.push(`ts >= ${p.bind(pgTimestamp(q.fromMs))}::timestamptz`);
+  if (q.toMs !== undefined) where.push(`ts < ${p.bind(pgTimestamp(q.toMs))}::timestamptz`);
+  for (const group of q.query.all) {
+    const parts = group.map((c) => toClause(c, p));
+    where.push(parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`);
+  }
+  return where.join(' AND ');
+}
+
+/** A negated condition is false, never NULL, where the positive one is NULL (a column not set, a row without terms). */
+function toClause(c: Clause, p: Params): string {
+  const sql = toTerm(c.term, p);
+  return c.negate ? `NOT coalesce(${sql}, false)` : sql;
+}
+
+function toTerm(t: Term, p: Params): string {
+  switch (t.kind) {
+    case 'level':
+      return t.levels.length ? `level = ANY(${p.bind(t.levels)}::text[])` : 'false';
+    case 'text': {
+      const current = `search @@ ${p.bind(textTsquery(t.tokens, t.prefix))}::tsquery`;
+      // Rows written before `search` existed have it NULL: their message is matched as it was then.
+      const legacy = `(search IS NULL AND to_tsvector('simple', message) @@ plainto_tsquery('simple', ${p.bind(t.raw)}))`;
+      return `(${current} OR ${legacy})`;
+    }
+    case 'field': {
+      if (isColumnField(t.field)) return t.prefix ? `${t.field} LIKE ${p.bind(likePrefix(t.value))}` : `${t.field} = ${p.bind(t.value)}`;
+      if (isExists(t)) return `search @@ ${p.bind(existsPrefixes(t.field).map((x) => `${tsLexeme(FIELD_MARK + x)}:*`).join(' | '))}::tsquery`;
+      const lexeme = tsLexeme(FIELD_MARK + fieldTerm(t.field, t.value)) + (t.prefix ? ':*' : '');
+      const n = t.prefix ? undefined : numberOfText(t.value);
+      const byText = `search @@ ${p.bind(lexeme)}::tsquery`;
+      return n === undefined ? byText : `(${byText} OR ${p.bind(numberTerm(t.field, n))} = ANY(nums))`;
+    }
+    case 'range': {
+      if (isColumnField(t.field)) return 'false';
+      const b = rangeBounds(t.field, t.op, t.value);
+      const lo = `n COLLATE "C" ${b.loOpen ? '>' : '>='} ${p.bind(b.lo)}`;
+      const hi = `n COLLATE "C" ${b.hiOpen ? '<' : '<='} ${p.bind(b.hi)}`;
+      return `EXISTS (SELECT 1 FROM unnest(nums) AS u(n) WHERE ${lo} AND ${hi})`;
+    }
+  }
+}
+
+/** 'a' <-> 'b' for words that follow each other, & 'p':* for a prefix. */
+function textTsquery(tokens: string[], prefix: string | undefined): string {
+  const parts: string[] = [];
+  if (tokens.length) parts.push(tokens.map(tsLexeme).join(' <-> '));
+  if (prefix !== undefined) parts.push(`${tsLexeme(prefix)}:*`);
+  return parts.join(' & ');
+}
+
+/** A LIKE pattern for "begins with", its own wildcards escaped. */
+function likePrefix(value: string): string {
+  return `${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * The SELECT for one page of a search, newest first. limit is taken as given (the caller asks one
+ * more than it shows, to know whether another page exists).
  */
 export function toSql(q: SearchQuery): SqlStatement {
-  const values: unknown[] = [q.projectId];
-  const where = ['project_id = $1'];
-  const bind = (v: unknown): string => {
-    values.push(v);
-    return `$${values.length}`;
-  };
-  if (q.service !== undefined) where.push(`service = ${bind(q.service)}`);
-  if (q.levels !== undefined && q.levels.length > 0) where.push(`level = ANY(${bind(q.levels)}::text[])`);
-  if (q.text !== undefined && q.text.trim() !== '') {
-    // plainto_tsquery, not websearch_to_tsquery: both accept any input without error, but websearch
-    // reads "or", "-word" and quotes as operators, so "timeout or refused" would match either word.
-    // plainto ANDs every word, which is what SearchQuery promises.
-    where.push(`to_tsvector('simple', message) @@ plainto_tsquery('simple', ${bind(q.text)})`);
-  }
-  if (q.fromMs !== undefined) where.push(`ts >= ${bind(pgTimestamp(q.fromMs))}::timestamptz`);
-  if (q.toMs !== undefined) where.push(`ts < ${bind(pgTimestamp(q.toMs))}::timestamptz`);
+  const p = new Params();
+  const where = [toWhere(q, p)];
   if (q.after !== undefined) {
     // A row comparison, so ties on ts continue by event_id; the btree index serves it directly.
-    where.push(`(ts, event_id) < (${bind(pgTimestamp(q.after.timestampMs))}::timestamptz, ${bind(q.after.eventId)})`);
+    where.push(`(ts, event_id) < (${p.bind(pgTimestamp(q.after.timestampMs))}::timestamptz, ${p.bind(q.after.eventId)})`);
   }
-  const text = `SELECT ${LOG_COLUMNS} FROM logs WHERE ${where.join(' AND ')} ORDER BY ts DESC, event_id DESC LIMIT ${bind(q.limit)}`;
-  return { text, values };
+  const text = `SELECT ${LOG_COLUMNS} FROM logs WHERE ${where.join(' AND ')} ORDER BY ts DESC, event_id DESC LIMIT ${p.bind(q.limit)}`;
+  return { text, values: p.values };
 }
 
 /** A stored row as a LogEvent: ISO times with milliseconds, optional fields only when set. */

@@ -26,8 +26,18 @@ CREATE TABLE IF NOT EXISTS logs (
   CONSTRAINT logs_project_event_key UNIQUE (project_id, event_id)
 );
 CREATE INDEX IF NOT EXISTS logs_project_ts_idx ON logs (project_id, ts DESC, event_id DESC);
-CREATE INDEX IF NOT EXISTS logs_message_fts_idx ON logs USING gin (to_tsvector('simple', message));
 CREATE INDEX IF NOT EXISTS logs_project_service_ts_idx ON logs (project_id, service, ts DESC);
+-- What search reads (search-terms.ts): LogFlow's words and field terms, and the number terms.
+ALTER TABLE logs ADD COLUMN IF NOT EXISTS search tsvector NULL;
+ALTER TABLE logs ADD COLUMN IF NOT EXISTS nums text[] COLLATE "C" NULL;
+CREATE INDEX IF NOT EXISTS logs_search_idx ON logs USING gin (search);
+CREATE INDEX IF NOT EXISTS logs_project_level_ts_idx ON logs (project_id, level, ts DESC);
+CREATE INDEX IF NOT EXISTS logs_project_trace_idx ON logs (project_id, trace_id) WHERE trace_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS logs_project_request_idx ON logs (project_id, request_id) WHERE request_id IS NOT NULL;
+-- Rows written before the search column have it NULL and are matched on their message as then; only
+-- they need the message index, and new rows do not pay for it.
+CREATE INDEX IF NOT EXISTS logs_message_legacy_fts_idx ON logs USING gin (to_tsvector('simple', message)) WHERE search IS NULL;
+DROP INDEX IF EXISTS logs_message_fts_idx;
 `;
 
 /**

@@ -1,7 +1,10 @@
 import type pg from 'pg';
-import type { SearchPage } from '../../../shared/query.ts';
+import type { FieldsResult, SearchPage } from '../../../shared/query/search.ts';
+import { splitFieldTerm } from '../../../shared/query/terms.ts';
 import { pgError } from '../../db.ts';
 import type { SearchBackend } from '../types.ts';
+import { summarizeFields, type FieldRow } from '../fields.ts';
+import { boundsSql, fieldsSql, histogramSql } from './aggregate.ts';
 import { fromRow, toSql, type LogRow } from './query.ts';
 
 export interface PostgresSearchOptions {
@@ -9,22 +12,45 @@ export interface PostgresSearchOptions {
   pool: pg.Pool;
 }
 
+/** Metadata names and values come back as field terms (escaped path=value): split them here. */
+function fieldRow(r: { kind: FieldRow['kind']; source: FieldRow['source']; name: string | null; value: string | null; n: string }): FieldRow {
+  const row: FieldRow = { kind: r.kind, source: r.source, name: r.name ?? '', value: r.value ?? '', count: Number(r.n) };
+  if (r.source === 'metadata') {
+    if (r.kind === 'value') ({ path: row.name, value: row.value } = splitFieldTerm(row.value));
+    else row.name = splitFieldTerm(`${row.name}=`).path;
+  }
+  return row;
+}
+
 export function createPostgresSearch({ pool }: PostgresSearchOptions): SearchBackend {
+  const run = async <R extends pg.QueryResultRow>(statement: { text: string; values: unknown[] }, doing: string): Promise<R[]> => {
+    try {
+      return (await pool.query<R>(statement.text, statement.values)).rows;
+    } catch (err) {
+      throw pgError(err, doing);
+    }
+  };
   return {
     async search(query): Promise<SearchPage> {
       // One row more than asked tells whether another page exists, so the last page never ends with
       // a cursor that leads to an empty page.
-      const { text, values } = toSql({ ...query, limit: query.limit + 1 });
-      let rows: LogRow[];
-      try {
-        ({ rows } = await pool.query<LogRow>(text, values));
-      } catch (err) {
-        throw pgError(err, 'searching logs');
-      }
+      const rows = await run<LogRow>(toSql({ ...query, limit: query.limit + 1 }), 'searching logs');
       const hits = rows.slice(0, query.limit).map(fromRow);
       const last = hits.at(-1);
       if (rows.length <= query.limit || !last) return { hits };
       return { hits, nextCursor: { timestampMs: Date.parse(last.timestamp), eventId: last.event_id } };
+    },
+    async histogram(query) {
+      const rows = await run<{ bucket: string; level: string; n: string }>(histogramSql(query), 'counting logs per bucket');
+      return rows.map((r) => ({ startMs: Number(r.bucket) * query.intervalMs, level: r.level, count: Number(r.n) }));
+    },
+    async bounds(scope) {
+      const [row] = await run<{ min: Date | null; max: Date | null }>(boundsSql(scope), 'finding the time range of logs');
+      return row?.min && row.max ? { minMs: row.min.getTime(), maxMs: row.max.getTime() } : undefined;
+    },
+    async fields(query): Promise<FieldsResult> {
+      const rows = await run<{ kind: FieldRow['kind']; source: FieldRow['source']; name: string | null; value: string | null; n: string }>(fieldsSql(query), 'counting field values');
+      return summarizeFields(rows.map(fieldRow), query.values);
     },
     close: async () => {},
   };

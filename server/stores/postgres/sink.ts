@@ -4,18 +4,23 @@ import { pgError } from '../../db.ts';
 import type { Sink, WriteResult } from '../types.ts';
 import { LOG_COLUMNS, pgTimestamp } from './query.ts';
 import { migrateLogs } from './schema.ts';
+import { SEARCH_COLUMNS, searchColumns } from './search-terms.ts';
 
 // unnest of one array per column rather than a multi-row VALUES list. Measured on this machine they
 // insert equally fast (15-25k events/s at 100-5000 per batch; index upkeep dominates), so the choice
 // rests on the rest: the statement text is constant whatever the batch size, and there is no
 // 65535-parameter ceiling (VALUES with 12 columns stops at 5461 rows).
-const INSERT = `INSERT INTO logs (${LOG_COLUMNS})
-SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::text[],
-  $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::jsonb[])
+// search and nums (what search reads, from search-terms.ts) are cast per row: a tsvector from its
+// literal, a text[] from its literal (unnest would flatten an array of arrays).
+const INSERT = `INSERT INTO logs (${LOG_COLUMNS}, ${SEARCH_COLUMNS.join(', ')})
+SELECT c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13::tsvector, c14::text[]
+FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::text[],
+  $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::jsonb[], $13::text[], $14::text[])
+  AS u(c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14)
 ON CONFLICT (project_id, event_id) DO NOTHING`;
 
 // Parameter number → column, to name the field in a reject reason.
-const COLUMN_OF_PARAM = ['', ...LOG_COLUMNS.split(', ')];
+const COLUMN_OF_PARAM = ['', ...LOG_COLUMNS.split(', '), ...SEARCH_COLUMNS];
 
 const OK: WriteResult = { status: 'ok' };
 
@@ -76,7 +81,7 @@ function rejectReason(err: unknown): string {
 
 /** One array per column, in LOG_COLUMNS order; undefined optional fields become NULL. */
 function toColumns(events: LogEvent[]): unknown[][] {
-  const columns: unknown[][] = Array.from({ length: 12 }, () => new Array<unknown>(events.length));
+  const columns: unknown[][] = Array.from({ length: 14 }, () => new Array<unknown>(events.length));
   events.forEach((e, i) => {
     const row = [
       e.project_id,
@@ -91,6 +96,7 @@ function toColumns(events: LogEvent[]): unknown[][] {
       e.host ?? null,
       e.env ?? null,
       e.metadata === undefined ? null : JSON.stringify(e.metadata),
+      ...searchColumns(e),
     ];
     row.forEach((v, c) => (columns[c]![i] = v));
   });

@@ -1,0 +1,151 @@
+import type { Redis } from 'ioredis';
+import { backoffDelay, sleep } from '../../shared/backoff.ts';
+import { errorMessage } from '../../shared/errors.ts';
+import type { LogEvent } from '../../shared/event.ts';
+import type { Logger } from '../../shared/logger.ts';
+import { compareStreamIds } from '../queue/stream-id.ts';
+import type { Entry, EventStream } from '../queue/stream.ts';
+
+/** One reader of live tail: its project and query, and where its events go. */
+export interface TailSubscriber {
+  projectId: number;
+  matches(event: LogEvent): boolean;
+  /** The last entry this reader had (SSE Last-Event-ID), to go on after a reconnect; none: from now. */
+  after?: string;
+  /** Hands one matching event over, in stream order. */
+  deliver(id: string, event: LogEvent): void;
+  /** Events this reader will never get: how many (null when the count cannot be known), and why. */
+  missed(count: number | null, reason: string): void;
+}
+
+/** A reconnect catches up on at most this many stream entries; further behind, it is told what it missed. */
+export const MAX_CATCH_UP = 10_000;
+const READ_COUNT = 500;
+const BLOCK_MS = 1000;
+
+interface Reader {
+  sub: TailSubscriber;
+  lastId: string;
+  /** Live entries that came while this reader caught up, delivered after. */
+  queued?: Entry[];
+}
+
+/**
+ * Live tail for every reader of this server from one read of the stream: one blocking connection
+ * however many follow, started with the first reader and stopped after the last. It reads outside
+ * the consumer groups, so it acknowledges nothing and never holds trimming back: it costs the stores
+ * nothing. Each entry goes to each reader whose project and query it matches, in stream order.
+ */
+export class TailHub {
+  private readonly readers = new Set<Reader>();
+  private conn?: Redis;
+  private running?: Promise<void>;
+  private starting?: Promise<void>;
+  private position = '0-0';
+  private closed = false;
+
+  constructor(
+    private readonly stream: EventStream,
+    private readonly connect: () => Redis,
+    private readonly log: Logger,
+  ) {}
+
+  /** Starts following for `sub`: from the stream entry `from` on (or `sub.after`); stop() ends it. */
+  async subscribe(sub: TailSubscriber): Promise<{ from: string; stop: () => void }> {
+    if (this.closed) throw new Error('the tail hub is closed');
+    if (!this.running) await (this.starting ??= this.start().finally(() => (this.starting = undefined)));
+    const reader: Reader = { sub, lastId: this.position };
+    this.readers.add(reader);
+    if (sub.after && compareStreamIds(sub.after, this.position) < 0) {
+      reader.queued = [];
+      reader.lastId = sub.after;
+      void this.catchUp(reader, sub.after, this.position);
+    }
+    const stop = () => {
+      this.readers.delete(reader);
+      if (!this.readers.size) this.stop();
+    };
+    return { from: reader.lastId, stop };
+  }
+
+  close(): void {
+    this.closed = true;
+    this.readers.clear();
+    this.stop();
+  }
+
+  private async start(): Promise<void> {
+    this.position = (await this.stream.positions()).lastId;
+    const conn = (this.conn = this.connect());
+    this.running = this.loop(conn).finally(() => {
+      if (this.conn === conn) {
+        this.conn = undefined;
+        this.running = undefined;
+      }
+    });
+  }
+
+  private stop(): void {
+    this.conn?.disconnect();
+    this.conn = undefined;
+    this.running = undefined;
+  }
+
+  private async loop(conn: Redis): Promise<void> {
+    let failures = 0;
+    while (this.conn === conn) {
+      let entries: Entry[];
+      try {
+        entries = await this.stream.readAfter(conn, this.position, READ_COUNT, BLOCK_MS);
+        failures = 0;
+      } catch (err) {
+        if (this.conn !== conn) return;
+        if (failures++ % 10 === 0) this.log.warn({ err: errorMessage(err) }, 'live tail cannot read the stream, retrying');
+        await sleep(backoffDelay(failures, 200, 2000));
+        continue;
+      }
+      for (const entry of entries) {
+        this.position = entry.id;
+        for (const reader of this.readers) {
+          if (reader.queued) reader.queued.push(entry);
+          else this.offer(reader, entry);
+        }
+      }
+    }
+  }
+
+  private offer(reader: Reader, entry: Entry): void {
+    if (compareStreamIds(entry.id, reader.lastId) <= 0) return;
+    reader.lastId = entry.id;
+    const e = entry.event;
+    if (e && e.project_id === reader.sub.projectId && reader.sub.matches(e)) reader.sub.deliver(entry.id, e);
+  }
+
+  /** What came after `after` up to where the live read was when this reader joined, then what queued meanwhile. */
+  private async catchUp(reader: Reader, after: string, until: string): Promise<void> {
+    try {
+      const { maxDeletedId } = await this.stream.positions();
+      if (compareStreamIds(maxDeletedId, after) > 0) {
+        reader.sub.missed(null, `the stream was trimmed past entry ${after} before this reader came back: events up to ${maxDeletedId} are not replayed (search for them)`);
+      }
+      let from = after;
+      for (let seen = 0; compareStreamIds(from, until) < 0; ) {
+        if (seen >= MAX_CATCH_UP) {
+          reader.sub.missed(null, `more than ${MAX_CATCH_UP} entries came since ${after}: following from now on (search for the rest)`);
+          reader.lastId = until;
+          break;
+        }
+        const page = await this.stream.rangeAfter(from, until, Math.min(READ_COUNT, MAX_CATCH_UP - seen));
+        if (!page.length) break;
+        for (const entry of page) this.offer(reader, entry);
+        seen += page.length;
+        from = page[page.length - 1]!.id;
+      }
+    } catch (err) {
+      reader.sub.missed(null, `catching up after a reconnect failed (${errorMessage(err)}): following from now on`);
+    }
+    const queued = reader.queued ?? [];
+    reader.queued = undefined;
+    for (const entry of queued) this.offer(reader, entry);
+  }
+}

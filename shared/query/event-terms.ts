@@ -1,0 +1,131 @@
+import type { LogEvent } from '../event.ts';
+import {
+  fieldTerm,
+  MAX_DEPTH,
+  MAX_FIELD_BYTES,
+  MAX_FIELD_PATH_CHARS,
+  MAX_FIELD_TERMS,
+  MAX_FIELD_VALUE_CHARS,
+  MAX_POSITIONS,
+  MAX_POSITIONS_PER_WORD,
+  MAX_WORD_BYTES,
+  numberOfText,
+  numberTerm,
+  tokenize,
+  utf8Length,
+} from './terms.ts';
+
+/** What an event is found by: the same for OpenSearch, PostgreSQL and live tail. */
+export interface EventTerms {
+  /**
+   * The words of each text value, in order: message, then service, host, env, trace_id, request_id,
+   * span_id, then every metadata string. null stands for an occurrence of a word past its
+   * MAX_POSITIONS_PER_WORD-th: it holds a place so that the words after it keep their positions.
+   */
+  values: (string | null)[][];
+  /** Word → its positions (from 1; one position left empty between values, so no phrase spans two). */
+  positions: Map<string, number[]>;
+  /** `path=value` of every metadata leaf (string, number, boolean) and of span_id, each once. */
+  fields: string[];
+  /** The paths that have a field term, each once. */
+  fieldNames: string[];
+  /** `path=<encoded number>` of every number (and numeric string), each once. */
+  numbers: string[];
+}
+
+// Text fields of the event that are words too: "req-123" finds the event whose request_id it is.
+const WORD_FIELDS = ['service', 'host', 'env', 'trace_id', 'request_id', 'span_id'] as const;
+
+export function eventTerms(event: LogEvent): EventTerms {
+  const own = event as unknown as Record<string, unknown>;
+  const texts: string[] = [event.message];
+  for (const k of WORD_FIELDS) if (typeof own[k] === 'string') texts.push(own[k]);
+  const fields = new FieldCollector();
+  // span_id is a field of its own for OTLP senders and a metadata key for others: one path for both.
+  if (typeof own.span_id === 'string') fields.add('span_id', own.span_id);
+  if (event.metadata) walkMetadata(event.metadata, texts, fields);
+  return { ...wordsOf(texts), fields: [...fields.fields], fieldNames: [...fields.names], numbers: [...fields.numbers] };
+}
+
+function wordsOf(texts: string[]): Pick<EventTerms, 'values' | 'positions'> {
+  const values: (string | null)[][] = [];
+  const positions = new Map<string, number[]>();
+  let position = 1;
+  let bytes = 0;
+  outer: for (const text of texts) {
+    const tokens = tokenize(text);
+    if (!tokens.length) continue;
+    const value: (string | null)[] = [];
+    values.push(value);
+    for (const token of tokens) {
+      bytes += utf8Length(token);
+      if (position > MAX_POSITIONS || bytes > MAX_WORD_BYTES) break outer;
+      let list = positions.get(token);
+      if (!list) positions.set(token, (list = []));
+      if (list.length < MAX_POSITIONS_PER_WORD) {
+        list.push(position);
+        value.push(token);
+      } else {
+        value.push(null);
+      }
+      position += 1;
+    }
+    position += 1;
+  }
+  return { values, positions };
+}
+
+class FieldCollector {
+  readonly fields = new Set<string>();
+  readonly names = new Set<string>();
+  readonly numbers = new Set<string>();
+  private bytes = 0;
+
+  add(path: string, value: string, number?: number): void {
+    if (path.length > MAX_FIELD_PATH_CHARS || value.length > MAX_FIELD_VALUE_CHARS) return;
+    const term = fieldTerm(path, value);
+    if (!this.fields.has(term) && this.take(term)) {
+      this.fields.add(term);
+      this.names.add(path);
+    }
+    const n = number ?? numberOfText(value);
+    if (n === undefined || !Number.isFinite(n)) return;
+    const num = numberTerm(path, n);
+    if (!this.numbers.has(num) && this.take(num)) this.numbers.add(num);
+  }
+
+  private take(term: string): boolean {
+    const bytes = utf8Length(term);
+    if (this.fields.size + this.numbers.size >= MAX_FIELD_TERMS || this.bytes + bytes > MAX_FIELD_BYTES) return false;
+    this.bytes += bytes;
+    return true;
+  }
+}
+
+/**
+ * Every leaf of metadata, depth first in key order, without recursion (a deep document must not
+ * exhaust the stack). Arrays add nothing to a path: tags:["a","b"] gives tags=a and tags=b, and
+ * {"err":{"code":1}} and {"err.code":1} are both err.code, as OpenSearch reads dotted names.
+ */
+function walkMetadata(metadata: Record<string, unknown>, texts: string[], fields: FieldCollector): void {
+  const stack: { path: string; value: unknown; depth: number }[] = [];
+  const pushChildren = (path: string, value: object, depth: number) => {
+    if (depth >= MAX_DEPTH) return;
+    const children = Array.isArray(value) ? value.map((v) => ({ path, value: v as unknown })) : Object.keys(value).map((k) => ({ path: path ? `${path}.${k}` : k, value: (value as Record<string, unknown>)[k] }));
+    for (let i = children.length - 1; i >= 0; i--) stack.push({ ...children[i]!, depth: depth + 1 });
+  };
+  pushChildren('', metadata, 0);
+  while (stack.length) {
+    const { path, value, depth } = stack.pop()!;
+    if (typeof value === 'string') {
+      texts.push(value);
+      fields.add(path, value);
+    } else if (typeof value === 'number') {
+      fields.add(path, String(value), value);
+    } else if (typeof value === 'boolean') {
+      fields.add(path, String(value));
+    } else if (value !== null && typeof value === 'object') {
+      pushChildren(path, value, depth);
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { eventTerms } from './event-terms.ts';
+import { compareBytes } from './search.ts';
+import { encodeNumber, fieldTerm, MAX_POSITIONS, splitFieldTerm, tokenize } from './terms.ts';
+
+describe('when cutting text into words', () => {
+  it('does split at anything but letters, digits and underscore, lowercased', () => {
+    expect(tokenize('Req-123 api.example.com user_id=42 Grüße')).toEqual(['req', '123', 'api', 'example', 'com', 'user_id', '42', 'grüße']);
+  });
+
+  it('does make each Han or kana character a word, and cut very long runs', () => {
+    expect(tokenize('支付失败 ok')).toEqual(['支', '付', '失', '败', 'ok']);
+    expect(tokenize('a'.repeat(250)).map((t) => t.length)).toEqual([100, 100, 50]);
+  });
+});
+
+describe('when making field and number terms', () => {
+  it('does escape paths so the first bare "=" ends them', () => {
+    for (const [path, value] of [['a=b', 'c'], ['a', 'b=c'], ['x\\', '=y'], ['', '']]) {
+      expect(splitFieldTerm(fieldTerm(path!, value!))).toEqual({ path, value });
+    }
+    expect(fieldTerm('a=b', 'c')).not.toBe(fieldTerm('a', 'b=c'));
+  });
+
+  it('does encode numbers so that their text order is their numeric order', () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true }), fc.double({ noNaN: true }), (a, b) => {
+        const order = Math.sign(compareBytes(encodeNumber(a), encodeNumber(b)));
+        expect(order).toBe(a === b ? 0 : a < b ? -1 : 1);
+      }),
+      { numRuns: 5000 },
+    );
+    expect(encodeNumber(-0)).toBe(encodeNumber(0));
+  });
+});
+
+describe('when finding what an event is searched by', () => {
+  const event = { event_id: 'e', project_id: 1, timestamp: '2026-11-01T00:00:00.000Z', ingest_ts: '2026-11-01T00:00:00.000Z', service: 'api', level: 'INFO' as const, message: 'hello world' };
+
+  it('does take words from the message, the text fields and metadata strings, one gap between values', () => {
+    const t = eventTerms({ ...event, request_id: 'req-1', metadata: { err: { message: 'card declined' }, n: 5 } });
+    expect(t.values).toEqual([['hello', 'world'], ['api'], ['req', '1'], ['card', 'declined']]);
+    expect(t.positions.get('card')).toEqual([9]);
+    expect(t.fields).toEqual(['err.message=card declined', 'n=5']);
+    expect(t.fieldNames).toEqual(['err.message', 'n']);
+  });
+
+  it('does stop at the position PostgreSQL keeps last, and walk deep metadata without recursion', () => {
+    const t = eventTerms({ ...event, message: 'w '.repeat(MAX_POSITIONS + 10) });
+    expect(Math.max(...[...t.positions.values()].flat())).toBeLessThanOrEqual(MAX_POSITIONS);
+    let deep: Record<string, unknown> = { leaf: 'bottom' };
+    for (let i = 0; i < 10_000; i++) deep = { d: deep };
+    expect(() => eventTerms({ ...event, metadata: deep })).not.toThrow();
+  });
+});

@@ -1,0 +1,127 @@
+// How text becomes searchable terms, once for every store. OpenSearch and PostgreSQL each have a text
+// analyser of their own, and they disagree (PostgreSQL keeps "req-123" as one word and a part, the
+// standard analyser splits it; both split or keep "api.example.com" differently). So neither runs:
+// LogFlow cuts the words here and both stores index exactly these terms, which is what lets the same
+// query find the same events everywhere, and live tail (evaluate.ts) agree with both.
+
+/** A word: letters (with their marks), digits and underscore, lowercased. Anything else separates words. */
+const WORD = /[\p{L}\p{M}\p{N}_]+/gu;
+/** Scripts written without spaces: each character is a word of its own, so a phrase of them matches inside a sentence. */
+const SPACELESS = /[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}]/u;
+
+/** Longest word in code points: a longer run (a base64 blob) is cut into words of this length, one after the other. */
+export const MAX_TOKEN_CHARS = 100;
+/**
+ * Word positions per event. PostgreSQL keeps positions up to 16383 and no further; text past that
+ * (about 100 KB into an event) is not word-searchable in any store.
+ */
+export const MAX_POSITIONS = 16_383;
+/** PostgreSQL keeps 256 positions per word; later occurrences still exist, but phrases cannot use them. */
+export const MAX_POSITIONS_PER_WORD = 256;
+/** UTF-8 bytes of words indexed per event, and of field terms: keeps a PostgreSQL tsvector well under its 1 MB. */
+export const MAX_WORD_BYTES = 256 * 1024;
+export const MAX_FIELD_BYTES = 128 * 1024;
+/** A metadata value longer than this is found by its words only, not by `key:value`. */
+export const MAX_FIELD_VALUE_CHARS = 256;
+/** A longer metadata path is not a field (its string values are still words). */
+export const MAX_FIELD_PATH_CHARS = 128;
+/** Field and number terms per event. */
+export const MAX_FIELD_TERMS = 1000;
+/** Metadata nested deeper than this is not walked (ingest keeps it shallower already). */
+export const MAX_DEPTH = 64;
+
+/** The words of a text, in order. Pure and deterministic: the same text gives the same words everywhere. */
+export function tokenize(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(WORD)) {
+    const word = m[0].toLowerCase();
+    let run = '';
+    let runLength = 0;
+    for (const ch of word) {
+      if (SPACELESS.test(ch)) {
+        if (run) out.push(run);
+        out.push(ch);
+        run = '';
+        runLength = 0;
+        continue;
+      }
+      run += ch;
+      runLength += 1;
+      if (runLength === MAX_TOKEN_CHARS) {
+        out.push(run);
+        run = '';
+        runLength = 0;
+      }
+    }
+    if (run) out.push(run);
+  }
+  return out;
+}
+
+/** A dotted path in a term: "=" and "\" are escaped so that the first bare "=" always ends the path. */
+export function escapePath(path: string): string {
+  return path.replace(/[\\=]/g, (c) => `\\${c}`);
+}
+
+/** `path=value`: the one term a metadata (or span_id) value is found by. */
+export function fieldTerm(path: string, value: string): string {
+  return `${escapePath(path)}=${value}`;
+}
+
+/** The path and value of a field term. */
+export function splitFieldTerm(term: string): { path: string; value: string } {
+  let path = '';
+  for (let i = 0; i < term.length; i++) {
+    const c = term[i]!;
+    if (c === '\\' && i + 1 < term.length) {
+      path += term[++i];
+    } else if (c === '=') {
+      return { path, value: term.slice(i + 1) };
+    } else {
+      path += c;
+    }
+  }
+  return { path, value: '' };
+}
+
+/**
+ * A number as 16 hex digits whose text order is the numeric order (the IEEE 754 bits, sign bit
+ * flipped for positives, every bit flipped for negatives), so that a range of numbers is a range of
+ * terms in OpenSearch keywords and in PostgreSQL text with the C collation alike.
+ */
+export function encodeNumber(n: number): string {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, n === 0 ? 0 : n);
+  let hi = view.getUint32(0);
+  let lo = view.getUint32(4);
+  if (hi & 0x80000000) {
+    hi = ~hi >>> 0;
+    lo = ~lo >>> 0;
+  } else {
+    hi = (hi | 0x80000000) >>> 0;
+  }
+  return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
+}
+
+/** `path=<encoded number>`: what a range on a path compares. */
+export function numberTerm(path: string, n: number): string {
+  return `${escapePath(path)}=${encodeNumber(n)}`;
+}
+
+/** The bounds, inclusive, of every number term of a path (for `<` and `>` open on one side). */
+export function numberTermBounds(path: string): { min: string; max: string } {
+  return { min: numberTerm(path, -Infinity), max: numberTerm(path, Infinity) };
+}
+
+const NUMBER_TEXT = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
+/** A string value that is a number as JSON writes one (logfmt's status=500 arrives as text): its value, else undefined. */
+export function numberOfText(text: string): number | undefined {
+  if (text.length > 40 || !NUMBER_TEXT.test(text)) return undefined;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+export function utf8Length(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
