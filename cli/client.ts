@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { ConfigError, LogFlowError } from '../shared/errors.ts';
-import { errorOfAnswer, type ErrorAnswer, type IngestAnswer, type SearchAnswer } from '../shared/http.ts';
+import { errorOfAnswer, type ErrorAnswer, type FieldsAnswer, type HistogramAnswer, type IngestAnswer, type SearchAnswer } from '../shared/http.ts';
 
 /** How long a request may wait for the server's answer, or for the next bytes of it. */
 const REQUEST_TIMEOUT_MS = 60_000;
@@ -42,6 +42,48 @@ export class LogFlowClient {
 
   async search(params: URLSearchParams, signal?: AbortSignal): Promise<SearchAnswer> {
     return (await this.call('GET', `/search?${params}`, { signal })) as SearchAnswer;
+  }
+
+  async histogram(params: URLSearchParams, signal?: AbortSignal): Promise<HistogramAnswer> {
+    return (await this.call('GET', `/search/histogram?${params}`, { signal })) as HistogramAnswer;
+  }
+
+  async fields(params: URLSearchParams, signal?: AbortSignal): Promise<FieldsAnswer> {
+    return (await this.call('GET', `/search/fields?${params}`, { signal })) as FieldsAnswer;
+  }
+
+  /**
+   * GET /tail as a stream of Server-Sent Events: resolves with the open answer once the server said
+   * 200, and rejects as call() does otherwise. The answer has no time limit: it lasts while it follows.
+   */
+  openTail(params: URLSearchParams, lastEventId: string | undefined, signal: AbortSignal): Promise<http.IncomingMessage> {
+    const url = new URL(`/tail?${params}`, this.baseUrl);
+    return new Promise((resolve, reject) => {
+      const headers: Record<string, string> = { 'x-api-key': this.apiKey!, accept: 'text/event-stream' };
+      if (lastEventId) headers['last-event-id'] = lastEventId;
+      const req = this.transport.request(url, { method: 'GET', headers, signal }, (res) => {
+        if (res.statusCode === 200) return resolve(res);
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: Partial<ErrorAnswer> | undefined;
+          try {
+            body = JSON.parse(text) as Partial<ErrorAnswer>;
+          } catch {
+            // not JSON: the status decides
+          }
+          const retryAfter = res.headers['retry-after'];
+          reject(errorOfAnswer(res.statusCode ?? 0, body, text, typeof retryAfter === 'string' ? retryAfter : undefined));
+        });
+      });
+      req.on('error', (err) => {
+        if (signal.aborted) reject(new LogFlowError('ABORTED', 'stopped', { cause: err }));
+        else reject(new LogFlowError('NETWORK', `cannot reach the LogFlow server at ${this.baseUrl}: ${err.message}`, { transient: true, cause: err }));
+      });
+      req.end();
+    });
   }
 
   async close(): Promise<void> {

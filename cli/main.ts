@@ -89,7 +89,7 @@ program
 program
   .command('search')
   .description('search logs of the project the API key belongs to, newest first')
-  .argument('[text...]', 'words that must all appear in the message')
+  .argument('[query...]', 'words (all must appear), "phrases", word*, -word, key:value, key:>=N, OR: see the README')
   .option('--service <name>', 'only this service')
   .option('--level <levels>', 'only these levels, e.g. ERROR or WARN,ERROR')
   .option('--since <duration>', 'only the last 15m, 1h, 7d ...')
@@ -97,6 +97,10 @@ program
   .option('--to <time>', 'up to this ISO 8601 time (or duration ago)')
   .option('--limit <n>', 'at most this many events (pages through the server for you)', '100')
   .addOption(new Option('--output <format>', 'output').choices(['pretty', 'json', 'ndjson']).default('pretty'))
+  .option('--fields <list>', 'with --output pretty, also show these fields, e.g. user_id,http.status')
+  .option('--histogram', 'draw how many events matched per time bucket, by level, instead of listing them')
+  .option('--buckets <n>', 'with --histogram, about this many bars (default 60)')
+  .option('-f, --follow', 'print matching events as they arrive, until Ctrl-C')
   .option('--url <url>', 'server URL (env LOGFLOW_URL)')
   .option('--api-key <key>', 'project API key (env LOGFLOW_API_KEY)')
   .action((text, o) => runCommand(async () => (await import('./commands/search.ts')).search(text, o)));

@@ -81,7 +81,7 @@ export function parseHistogramParams(params: URLSearchParams, projectId: number,
 
 /** from..to of a histogram: when not given, from the first matching event to now (or the last one, if later). */
 export function histogramRange(scope: QueryScope, bounds: { minMs: number; maxMs: number } | undefined, buckets: number, now = Date.now()) {
-  const toMs = scope.toMs ?? Math.max(now, (bounds?.maxMs ?? now) + 1);
+  const toMs = scope.toMs ?? (bounds ? Math.max(now, bounds.maxMs + 1) : now);
   const fromMs = scope.fromMs ?? Math.min(bounds?.minMs ?? toMs - 3_600_000, toMs - 1);
   return { fromMs, toMs, intervalMs: chooseInterval(fromMs, toMs, buckets) };
 }

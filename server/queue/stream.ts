@@ -90,14 +90,15 @@ export class EventStream {
   }
 
   /**
-   * The newest entry id, and the highest id trimming (or XDEL) removed: a reader that stopped below
-   * that id has missed entries. '0-0' for both while the stream does not exist.
+   * The newest entry id ever added, and the oldest one still kept: a reader whose last entry is older
+   * than that may have missed entries that trimming removed. '0-0' for both while there is no stream.
    */
-  async positions(): Promise<{ lastId: string; maxDeletedId: string }> {
+  async positions(): Promise<{ lastId: string; firstId: string }> {
     const info = (await this.redis.call('XINFO', 'STREAM', this.key).catch(noStream)) as unknown[];
-    if (!info.length) return { lastId: '0-0', maxDeletedId: '0-0' };
+    if (!info.length) return { lastId: '0-0', firstId: '0-0' };
     const r = toRecord(info);
-    return { lastId: String(r['last-generated-id'] ?? '0-0'), maxDeletedId: String(r['max-deleted-entry-id'] ?? '0-0') };
+    const first = Array.isArray(r['first-entry']) ? String(r['first-entry'][0]) : String(r['last-generated-id'] ?? '0-0');
+    return { lastId: String(r['last-generated-id'] ?? '0-0'), firstId: first };
   }
 
   /** Takes over entries another consumer left pending for longer than minIdleMs (it died or hangs). */

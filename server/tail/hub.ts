@@ -124,9 +124,9 @@ export class TailHub {
   /** What came after `after` up to where the live read was when this reader joined, then what queued meanwhile. */
   private async catchUp(reader: Reader, after: string, until: string): Promise<void> {
     try {
-      const { maxDeletedId } = await this.stream.positions();
-      if (compareStreamIds(maxDeletedId, after) > 0) {
-        reader.sub.missed(null, `the stream was trimmed past entry ${after} before this reader came back: events up to ${maxDeletedId} are not replayed (search for them)`);
+      const { firstId } = await this.stream.positions();
+      if (compareStreamIds(firstId, after) > 0) {
+        reader.sub.missed(null, `the stream was trimmed past entry ${after} before this reader came back: events before ${firstId} may be missing here (search for them)`);
       }
       let from = after;
       for (let seen = 0; compareStreamIds(from, until) < 0; ) {
