@@ -1,3 +1,4 @@
+/* eslint-disable no-control-regex -- these tests look for control characters */
 import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../shared/event.ts';
 import type { HistogramAnswer } from '../../shared/http.ts';
