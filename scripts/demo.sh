@@ -42,6 +42,8 @@ echo "==> logflow search --level ERROR --since 1h --limit 5"
 logflow search --level ERROR --since 1h --limit 5
 echo "==> logflow search \"payment failed\" --service checkout --limit 3 --output ndjson"
 logflow search "payment failed" --service checkout --limit 3 --output ndjson
+echo "==> logflow search --histogram 'level:>=WARN' --since 2h --buckets 12"
+logflow search --histogram 'level:>=WARN' --since 2h --buckets 12
 echo
 echo "The demo project's key (shown once): $LOGFLOW_API_KEY"
 echo "Run it yourself: npx logflow up, then  my-app | LOGFLOW_API_KEY=... npx logflow ship --service api"

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { backoffDelay, sleep } from '../../shared/backoff.ts';
-import { errorMessage } from '../../shared/errors.ts';
+import { errorMessage, LogFlowError } from '../../shared/errors.ts';
 import type { LogEvent } from '../../shared/event.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { compareStreamIds } from '../queue/stream-id.ts';
@@ -75,7 +75,11 @@ export class TailHub {
   }
 
   private async start(): Promise<void> {
-    this.position = (await this.stream.positions()).lastId;
+    try {
+      this.position = (await this.stream.positions()).lastId;
+    } catch (err) {
+      throw new LogFlowError('QUEUE_UNAVAILABLE', `live tail cannot read the stream: Redis is unavailable (${errorMessage(err)})`, { transient: true, retryAfterSeconds: 2, cause: err });
+    }
     const conn = (this.conn = this.connect());
     this.running = this.loop(conn).finally(() => {
       if (this.conn === conn) {

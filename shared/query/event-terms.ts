@@ -2,17 +2,16 @@ import type { LogEvent } from '../event.ts';
 import {
   fieldTerm,
   MAX_DEPTH,
-  MAX_FIELD_BYTES,
+  MAX_FIELD_CHARS,
   MAX_FIELD_PATH_CHARS,
   MAX_FIELD_TERMS,
   MAX_FIELD_VALUE_CHARS,
   MAX_POSITIONS,
   MAX_POSITIONS_PER_WORD,
-  MAX_WORD_BYTES,
+  MAX_WORD_CHARS,
   numberOfText,
   numberTerm,
   tokenize,
-  utf8Length,
 } from './terms.ts';
 
 /** What an event is found by: the same for OpenSearch, PostgreSQL and live tail. */
@@ -51,15 +50,15 @@ function wordsOf(texts: string[]): Pick<EventTerms, 'values' | 'positions'> {
   const values: (string | null)[][] = [];
   const positions = new Map<string, number[]>();
   let position = 1;
-  let bytes = 0;
+  let chars = 0;
   outer: for (const text of texts) {
     const tokens = tokenize(text);
     if (!tokens.length) continue;
     const value: (string | null)[] = [];
     values.push(value);
     for (const token of tokens) {
-      bytes += utf8Length(token);
-      if (position > MAX_POSITIONS || bytes > MAX_WORD_BYTES) break outer;
+      chars += token.length;
+      if (position > MAX_POSITIONS || chars > MAX_WORD_CHARS) break outer;
       let list = positions.get(token);
       if (!list) positions.set(token, (list = []));
       if (list.length < MAX_POSITIONS_PER_WORD) {
@@ -79,7 +78,7 @@ class FieldCollector {
   readonly fields = new Set<string>();
   readonly names = new Set<string>();
   readonly numbers = new Set<string>();
-  private bytes = 0;
+  private chars = 0;
 
   add(path: string, value: string, number?: number): void {
     if (path.length > MAX_FIELD_PATH_CHARS || value.length > MAX_FIELD_VALUE_CHARS) return;
@@ -95,9 +94,8 @@ class FieldCollector {
   }
 
   private take(term: string): boolean {
-    const bytes = utf8Length(term);
-    if (this.fields.size + this.numbers.size >= MAX_FIELD_TERMS || this.bytes + bytes > MAX_FIELD_BYTES) return false;
-    this.bytes += bytes;
+    if (this.fields.size + this.numbers.size >= MAX_FIELD_TERMS || this.chars + term.length > MAX_FIELD_CHARS) return false;
+    this.chars += term.length;
     return true;
   }
 }
@@ -108,15 +106,33 @@ class FieldCollector {
  * {"err":{"code":1}} and {"err.code":1} are both err.code, as OpenSearch reads dotted names.
  */
 function walkMetadata(metadata: Record<string, unknown>, texts: string[], fields: FieldCollector): void {
-  const stack: { path: string; value: unknown; depth: number }[] = [];
+  // Parallel stacks rather than an object per node: this runs for every event a sink writes.
+  const paths: string[] = [];
+  const values: unknown[] = [];
+  const depths: number[] = [];
   const pushChildren = (path: string, value: object, depth: number) => {
     if (depth >= MAX_DEPTH) return;
-    const children = Array.isArray(value) ? value.map((v) => ({ path, value: v as unknown })) : Object.keys(value).map((k) => ({ path: path ? `${path}.${k}` : k, value: (value as Record<string, unknown>)[k] }));
-    for (let i = children.length - 1; i >= 0; i--) stack.push({ ...children[i]!, depth: depth + 1 });
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) {
+        paths.push(path);
+        values.push(value[i]);
+        depths.push(depth + 1);
+      }
+      return;
+    }
+    const keys = Object.keys(value);
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const k = keys[i]!;
+      paths.push(path ? `${path}.${k}` : k);
+      values.push((value as Record<string, unknown>)[k]);
+      depths.push(depth + 1);
+    }
   };
   pushChildren('', metadata, 0);
-  while (stack.length) {
-    const { path, value, depth } = stack.pop()!;
+  while (paths.length) {
+    const path = paths.pop()!;
+    const value = values.pop();
+    const depth = depths.pop()!;
     if (typeof value === 'string') {
       texts.push(value);
       fields.add(path, value);

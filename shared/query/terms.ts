@@ -8,6 +8,9 @@
 const WORD = /[\p{L}\p{M}\p{N}_]+/gu;
 /** Scripts written without spaces: each character is a word of its own, so a phrase of them matches inside a sentence. */
 const SPACELESS = /[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}]/u;
+const SPACELESS_ANY = /[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}]/u;
+// eslint-disable-next-line no-control-regex -- a plain range test, cheaper than the Unicode one above
+const NON_ASCII = /[^\x00-\x7f]/;
 
 /** Longest word in code points: a longer run (a base64 blob) is cut into words of this length, one after the other. */
 export const MAX_TOKEN_CHARS = 100;
@@ -18,9 +21,12 @@ export const MAX_TOKEN_CHARS = 100;
 export const MAX_POSITIONS = 16_383;
 /** PostgreSQL keeps 256 positions per word; later occurrences still exist, but phrases cannot use them. */
 export const MAX_POSITIONS_PER_WORD = 256;
-/** UTF-8 bytes of words indexed per event, and of field terms: keeps a PostgreSQL tsvector well under its 1 MB. */
-export const MAX_WORD_BYTES = 256 * 1024;
-export const MAX_FIELD_BYTES = 128 * 1024;
+/**
+ * Characters (UTF-16 units, at most 3 UTF-8 bytes each) of words indexed per event, and of field
+ * terms: keeps a PostgreSQL tsvector (at most 1 MB) well within bounds whatever the script.
+ */
+export const MAX_WORD_CHARS = 128 * 1024;
+export const MAX_FIELD_CHARS = 64 * 1024;
 /** A metadata value longer than this is found by its words only, not by `key:value`. */
 export const MAX_FIELD_VALUE_CHARS = 256;
 /** A longer metadata path is not a field (its string values are still words). */
@@ -35,6 +41,11 @@ export function tokenize(text: string): string[] {
   const out: string[] = [];
   for (const m of text.matchAll(WORD)) {
     const word = m[0].toLowerCase();
+    // Most words: no spaceless script and short; the slow path below cuts the others.
+    if (word.length <= MAX_TOKEN_CHARS && (!NON_ASCII.test(word) || !SPACELESS_ANY.test(word))) {
+      out.push(word);
+      continue;
+    }
     let run = '';
     let runLength = 0;
     for (const ch of word) {
@@ -60,7 +71,7 @@ export function tokenize(text: string): string[] {
 
 /** A dotted path in a term: "=" and "\" are escaped so that the first bare "=" always ends the path. */
 export function escapePath(path: string): string {
-  return path.replace(/[\\=]/g, (c) => `\\${c}`);
+  return path.includes('=') || path.includes('\\') ? path.replace(/[\\=]/g, (c) => `\\${c}`) : path;
 }
 
 /** `path=value`: the one term a metadata (or span_id) value is found by. */
@@ -89,8 +100,9 @@ export function splitFieldTerm(term: string): { path: string; value: string } {
  * flipped for positives, every bit flipped for negatives), so that a range of numbers is a range of
  * terms in OpenSearch keywords and in PostgreSQL text with the C collation alike.
  */
+const view = new DataView(new ArrayBuffer(8));
+
 export function encodeNumber(n: number): string {
-  const view = new DataView(new ArrayBuffer(8));
   view.setFloat64(0, n === 0 ? 0 : n);
   let hi = view.getUint32(0);
   let lo = view.getUint32(4);
@@ -120,8 +132,4 @@ export function numberOfText(text: string): number | undefined {
   if (text.length > 40 || !NUMBER_TEXT.test(text)) return undefined;
   const n = Number(text);
   return Number.isFinite(n) ? n : undefined;
-}
-
-export function utf8Length(text: string): number {
-  return Buffer.byteLength(text, 'utf8');
 }
