@@ -1,8 +1,8 @@
 // Search latency for the common query shapes, on both stores, over a generated data set written
 // through the real sinks: `npx tsx bench/search.bench.ts [--events N] [--keep NAMESPACE]`.
-// It prints p50/p95 per shape beside the 200 ms p95 target. Issue 11's pipeline bench builds the
+// --stores postgres|opensearch measures one; --keep leaves the data for EXPLAIN. It prints p50/p95 per shape beside the 200 ms p95 target. Issue 11's pipeline bench builds the
 // 10-million-event set; this one is the quick check of the query design at whatever N you give it.
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { LogEvent } from '../shared/event.ts';
 import { parseQuery } from '../shared/query/parse.ts';
 import { openPool } from '../server/db.ts';
@@ -28,7 +28,7 @@ const traces: string[] = [];
 
 function event(i: number): LogEvent {
   const level = LEVELS[i % LEVELS.length]!;
-  const trace = randomBytes(16).toString('hex');
+  const trace = createHash('md5').update(String(i)).digest('hex');
   if (i % 1000 === 0) traces.push(trace);
   const words = Array.from({ length: 6 }, (_, k) => WORDS[(i * 7 + k * 13 + (i >> 4)) % WORDS.length]).join(' ');
   const payment = i % 50 === 0;
@@ -93,10 +93,11 @@ async function main(): Promise<void> {
   const namespace = uniqueName('lfbench');
   try {
     await pool.query('CREATE TABLE projects (id bigserial primary key, name text not null unique, api_key_hash text not null unique, is_active boolean not null default true, created_at timestamptz not null default now()); INSERT INTO projects (id, name, api_key_hash) VALUES (1, \'bench\', \'h\')');
+    const only = arg('stores', 'postgres,opensearch').split(',');
     const stores = [
       { name: 'postgres', sink: createPostgresSink({ pool }), search: createPostgresSearch({ pool }) },
       { name: 'opensearch', sink: createOpenSearchSink({ url: OPENSEARCH_URL, namespace }), search: createOpenSearchSearch({ url: OPENSEARCH_URL, namespace }) },
-    ];
+    ].filter((s) => only.includes(s.name));
     for (const s of stores) {
       await s.sink.prepare();
       traces.length = 0;
@@ -116,7 +117,8 @@ async function main(): Promise<void> {
     }
   } finally {
     await pool.end();
-    if (!process.argv.includes('--keep')) {
+    if (process.argv.includes('--keep')) console.log(`kept: database ${db.name}, OpenSearch namespace ${namespace}`);
+    else {
       await db.drop();
       await dropOpenSearchNamespace(namespace);
     }

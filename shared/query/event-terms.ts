@@ -24,6 +24,12 @@ export interface EventTerms {
   values: (string | null)[][];
   /** Word → its positions (from 1; one position left empty between values, so no phrase spans two). */
   positions: Map<string, number[]>;
+  /**
+   * "a b" for every two words that follow each other with their positions kept, each once. PostgreSQL
+   * indexes them beside the words: its GIN index keeps no positions, and without them a phrase of two
+   * common words means reading every row that has both; its statistics then know how rare a phrase is.
+   */
+  pairs: string[];
   /** `path=value` of every metadata leaf (string, number, boolean) and of span_id, each once. */
   fields: string[];
   /** The paths that have a field term, each once. */
@@ -46,32 +52,34 @@ export function eventTerms(event: LogEvent): EventTerms {
   return { ...wordsOf(texts), fields: [...fields.fields], fieldNames: [...fields.names], numbers: [...fields.numbers] };
 }
 
-function wordsOf(texts: string[]): Pick<EventTerms, 'values' | 'positions'> {
+function wordsOf(texts: string[]): Pick<EventTerms, 'values' | 'positions' | 'pairs'> {
   const values: (string | null)[][] = [];
   const positions = new Map<string, number[]>();
+  const pairs = new Set<string>();
   let position = 1;
+  // Words and pairs count against one budget, so both are always complete up to where it ends.
   let chars = 0;
   outer: for (const text of texts) {
     const tokens = tokenize(text);
     if (!tokens.length) continue;
     const value: (string | null)[] = [];
     values.push(value);
+    let previous: string | null = null;
     for (const token of tokens) {
-      chars += token.length;
+      chars += previous === null ? token.length : 2 * token.length + previous.length + 1;
       if (position > MAX_POSITIONS || chars > MAX_WORD_CHARS) break outer;
       let list = positions.get(token);
       if (!list) positions.set(token, (list = []));
-      if (list.length < MAX_POSITIONS_PER_WORD) {
-        list.push(position);
-        value.push(token);
-      } else {
-        value.push(null);
-      }
+      const kept = list.length < MAX_POSITIONS_PER_WORD ? token : null;
+      if (kept !== null) list.push(position);
+      if (kept !== null && previous !== null) pairs.add(`${previous} ${kept}`);
+      value.push(kept);
+      previous = kept;
       position += 1;
     }
     position += 1;
   }
-  return { values, positions };
+  return { values, positions, pairs: [...pairs] };
 }
 
 class FieldCollector {

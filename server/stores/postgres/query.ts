@@ -4,7 +4,7 @@ import { existsPrefixes, isColumnField, isExists, rangeBounds } from '../../../s
 import type { QueryScope, SearchQuery } from '../../../shared/query/search.ts';
 import { fieldTerm, numberOfText, numberTerm } from '../../../shared/query/terms.ts';
 import type { Clause, Term } from '../../../shared/query/tree.ts';
-import { FIELD_MARK, tsLexeme } from './search-terms.ts';
+import { FIELD_MARK, NUMBER_MARK, tsLexeme } from './search-terms.ts';
 
 export interface SqlStatement {
   text: string;
@@ -91,8 +91,8 @@ function toTerm(t: Term, p: Params): string {
       if (isExists(t)) return `search @@ ${p.bind(existsPrefixes(t.field).map((x) => `${tsLexeme(FIELD_MARK + x)}:*`).join(' | '))}::tsquery`;
       const lexeme = tsLexeme(FIELD_MARK + fieldTerm(t.field, t.value)) + (t.prefix ? ':*' : '');
       const n = t.prefix ? undefined : numberOfText(t.value);
-      const byText = `search @@ ${p.bind(lexeme)}::tsquery`;
-      return n === undefined ? byText : `(${byText} OR ${p.bind(numberTerm(t.field, n))} = ANY(nums))`;
+      // One tsquery either way, so that the GIN index answers it: the text as stored, or the number.
+      return `search @@ ${p.bind(n === undefined ? lexeme : `${lexeme} | ${tsLexeme(NUMBER_MARK + numberTerm(t.field, n))}`)}::tsquery`;
     }
     case 'range': {
       if (isColumnField(t.field)) return 'false';
@@ -104,10 +104,15 @@ function toTerm(t: Term, p: Params): string {
   }
 }
 
-/** 'a' <-> 'b' for words that follow each other, & 'p':* for a prefix. */
+/**
+ * 'a' <-> 'b' for words that follow each other, & 'p':* for a prefix. A phrase also asks for its
+ * pairs ('a b'), which every row that has the phrase holds: the index finds the few rows with the
+ * pairs, and the positions are checked on those only.
+ */
 function textTsquery(tokens: string[], prefix: string | undefined): string {
   const parts: string[] = [];
-  if (tokens.length) parts.push(tokens.map(tsLexeme).join(' <-> '));
+  for (let i = 1; i < tokens.length; i++) parts.push(tsLexeme(`${tokens[i - 1]} ${tokens[i]}`));
+  if (tokens.length) parts.push(tokens.length > 1 ? `(${tokens.map(tsLexeme).join(' <-> ')})` : tsLexeme(tokens[0]!));
   if (prefix !== undefined) parts.push(`${tsLexeme(prefix)}:*`);
   return parts.join(' & ');
 }
