@@ -109,9 +109,10 @@ const EXPECTED: [query: string, ids: string[]][] = [
   ['blob:*', []],
   ['short:ok', ['long-value']],
   ['city:İstanbul', ['unicode']],
-  // numbers, from JSON numbers and from text that is one
+  // numbers, from JSON numbers and from text that is one; key:value is the value as stored
   ['http.status:500', ['pino-err']],
-  ['http.status:500.0', ['pino-err']],
+  ['http.status:500.0', []],
+  ['http.status:>=500.0 http.status:<=500', ['pino-err']],
   ['http.status:>=500', ['dotted', 'pino-err']],
   ['http.status:>500', ['dotted']],
   ['http.status:<500', ['nested']],

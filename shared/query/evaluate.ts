@@ -1,6 +1,6 @@
 import type { LogEvent } from '../event.ts';
 import { eventTerms, type EventTerms } from './event-terms.ts';
-import { escapePath, fieldTerm, numberTerm, numberOfText, numberTermBounds } from './terms.ts';
+import { escapePath, fieldTerm, numberTerm, numberTermBounds } from './terms.ts';
 import type { Clause, Query, Term } from './tree.ts';
 
 // The query tree evaluated in process (live tail), over the same terms the stores index, so that an
@@ -39,17 +39,15 @@ function matchesTerm(t: Term, event: LogEvent, terms: () => EventTerms): boolean
         const v = event[t.field];
         return typeof v === 'string' && (t.prefix ? v.startsWith(t.value) : v === t.value);
       }
-      const { fields, numbers } = terms();
+      const { fields } = terms();
       if (isExists(t)) {
         const [own, below] = existsPrefixes(t.field);
         return fields.some((f) => f.startsWith(own) || f.startsWith(below));
       }
+      // The value as stored: a number as JavaScript writes it (500, 1.5), so http.status:500 finds
+      // 500 and "500" alike; numeric equality whatever the spelling is http.status:>=500 http.status:<=500.
       const term = fieldTerm(t.field, t.value);
-      if (t.prefix) return fields.some((f) => f.startsWith(term));
-      if (fields.includes(term)) return true;
-      // http.status:500 finds 500 stored as a number or as the text "500.0"; "0042" stays a text.
-      const n = numberOfText(t.value);
-      return n !== undefined && numbers.includes(numberTerm(t.field, n));
+      return t.prefix ? fields.some((f) => f.startsWith(term)) : fields.includes(term);
     }
     case 'range': {
       if (isColumnField(t.field)) return false;

@@ -2,7 +2,7 @@ import type { LogEvent } from '../../../shared/event.ts';
 import type { Level } from '../../../shared/levels.ts';
 import { existsPrefixes, isColumnField, isExists, rangeBounds } from '../../../shared/query/evaluate.ts';
 import type { Cursor, QueryScope, SearchPage, SearchQuery } from '../../../shared/query/search.ts';
-import { fieldTerm, numberOfText, numberTerm } from '../../../shared/query/terms.ts';
+import { fieldTerm } from '../../../shared/query/terms.ts';
 import type { Clause, Term } from '../../../shared/query/tree.ts';
 import { SEARCH_VERSION_FIELD } from './mapping.ts';
 
@@ -58,18 +58,13 @@ function toTerm(t: Term): Dsl {
       if (isColumnField(t.field)) return t.prefix ? { prefix: { [t.field]: t.value } } : { term: { [t.field]: t.value } };
       if (isExists(t)) return anyOf(existsPrefixes(t.field).map((prefix) => ({ prefix: { fields: prefix } })));
       if (t.prefix) return { prefix: { fields: fieldTerm(t.field, t.value) } };
-      return anyOf([{ term: { fields: fieldTerm(t.field, t.value) } }, ...numberEquals(t.field, t.value)]);
+      return { term: { fields: fieldTerm(t.field, t.value) } };
     case 'range': {
       if (isColumnField(t.field)) return MATCH_NONE;
       const b = rangeBounds(t.field, t.op, t.value);
       return { range: { nums: { [b.loOpen ? 'gt' : 'gte']: b.lo, [b.hiOpen ? 'lt' : 'lte']: b.hi } } };
     }
   }
-}
-
-function numberEquals(field: string, value: string): Dsl[] {
-  const n = numberOfText(value);
-  return n === undefined ? [] : [{ term: { nums: numberTerm(field, n) } }];
 }
 
 /**

@@ -2,9 +2,9 @@ import type { LogEvent } from '../../../shared/event.ts';
 import type { Level } from '../../../shared/levels.ts';
 import { existsPrefixes, isColumnField, isExists, rangeBounds } from '../../../shared/query/evaluate.ts';
 import type { QueryScope, SearchQuery } from '../../../shared/query/search.ts';
-import { fieldTerm, numberOfText, numberTerm } from '../../../shared/query/terms.ts';
+import { fieldTerm } from '../../../shared/query/terms.ts';
 import type { Clause, Term } from '../../../shared/query/tree.ts';
-import { FIELD_MARK, NUMBER_MARK, tsLexeme } from './search-terms.ts';
+import { FIELD_MARK, tsLexeme } from './search-terms.ts';
 
 export interface SqlStatement {
   text: string;
@@ -89,10 +89,7 @@ function toTerm(t: Term, p: Params): string {
     case 'field': {
       if (isColumnField(t.field)) return t.prefix ? `${t.field} LIKE ${p.bind(likePrefix(t.value))}` : `${t.field} = ${p.bind(t.value)}`;
       if (isExists(t)) return `search @@ ${p.bind(existsPrefixes(t.field).map((x) => `${tsLexeme(FIELD_MARK + x)}:*`).join(' | '))}::tsquery`;
-      const lexeme = tsLexeme(FIELD_MARK + fieldTerm(t.field, t.value)) + (t.prefix ? ':*' : '');
-      const n = t.prefix ? undefined : numberOfText(t.value);
-      // One tsquery either way, so that the GIN index answers it: the text as stored, or the number.
-      return `search @@ ${p.bind(n === undefined ? lexeme : `${lexeme} | ${tsLexeme(NUMBER_MARK + numberTerm(t.field, n))}`)}::tsquery`;
+      return `search @@ ${p.bind(tsLexeme(FIELD_MARK + fieldTerm(t.field, t.value)) + (t.prefix ? ':*' : ''))}::tsquery`;
     }
     case 'range': {
       if (isColumnField(t.field)) return 'false';
@@ -105,14 +102,16 @@ function toTerm(t: Term, p: Params): string {
 }
 
 /**
- * 'a' <-> 'b' for words that follow each other, & 'p':* for a prefix. A phrase also asks for its
- * pairs ('a b'), which every row that has the phrase holds: the index finds the few rows with the
- * pairs, and the positions are checked on those only.
+ * Words that follow each other, & 'p':* for a prefix. Two words are their pair ('a b'), which a row
+ * holds exactly when it has them one after the other: one lexeme the planner has statistics for, so
+ * it walks the time index for a common phrase and looks a rare one up. Longer phrases ask for their
+ * pairs and check the positions ('a' <-> 'b' <-> 'c') on the rows that have them all.
  */
 function textTsquery(tokens: string[], prefix: string | undefined): string {
   const parts: string[] = [];
   for (let i = 1; i < tokens.length; i++) parts.push(tsLexeme(`${tokens[i - 1]} ${tokens[i]}`));
-  if (tokens.length) parts.push(tokens.length > 1 ? `(${tokens.map(tsLexeme).join(' <-> ')})` : tsLexeme(tokens[0]!));
+  if (tokens.length === 1) parts.push(tsLexeme(tokens[0]!));
+  if (tokens.length > 2) parts.push(`(${tokens.map(tsLexeme).join(' <-> ')})`);
   if (prefix !== undefined) parts.push(`${tsLexeme(prefix)}:*`);
   return parts.join(' & ');
 }

@@ -6,8 +6,6 @@ import { eventTerms } from '../../../shared/query/event-terms.ts';
  * word begins with "=" (a prefix query 'pay':* must not find the field payload=x).
  */
 export const FIELD_MARK = '=';
-/** Number terms are in `search` too, for key:500 to be an index lookup; ranges read `nums`. */
-export const NUMBER_MARK = '#';
 
 /** A lexeme of a tsvector or tsquery literal: quoted, quotes doubled and backslashes escaped, taken as it is. */
 export function tsLexeme(text: string): string {
@@ -19,8 +17,8 @@ export const SEARCH_COLUMNS = ['search', 'nums'] as const;
 
 /**
  * `search`: a tsvector literal of LogFlow's own words with their positions, and (without positions)
- * of the pairs of words that follow each other ("a b": no word holds a space), the field terms
- * (=path=value) and the number terms (#path=<number>). Cast from text it is taken as written: PostgreSQL's text parser never runs, so
+ * of the pairs of words that follow each other ("a b": no word holds a space) and of the field
+ * terms (=path=value). Cast from text it is taken as written: PostgreSQL's text parser never runs, so
  * the words are exactly the ones OpenSearch indexes. `nums`: the number terms, NULL when none.
  */
 export function searchColumns(e: LogEvent): [search: string, nums: string | null] {
@@ -29,7 +27,6 @@ export function searchColumns(e: LogEvent): [search: string, nums: string | null
   for (const [word, positions] of terms.positions) parts.push(`${tsLexeme(word)}:${positions.join(',')}`);
   for (const pair of terms.pairs) parts.push(tsLexeme(pair));
   for (const f of terms.fields) parts.push(tsLexeme(FIELD_MARK + f));
-  for (const n of terms.numbers) parts.push(tsLexeme(NUMBER_MARK + n));
   return [parts.join(' '), terms.numbers.length ? arrayLiteral(terms.numbers) : null];
 }
 
