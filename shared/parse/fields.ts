@@ -133,9 +133,8 @@ export class FieldLifter {
     if (source === undefined || !this.offer(source, key, value, undefined)) this.keep(memberJson(key, value));
   }
 
-  /** Member `m` of a scanned JSON object: its value is only decoded when its key names a field. */
-  addMember(line: string, members: JsonMembers, m: number): void {
-    const key = members.key(line, m);
+  /** Member `m` of a scanned JSON object: its value is only decoded when its key names a field. Pass `key` when already read. */
+  addMember(line: string, members: JsonMembers, m: number, key = members.key(line, m)): void {
     const source = SOURCES.get(key);
     if (source !== undefined && this.offer(source, key, members.value(line, m), undefined, line, members, m)) return;
     this.keep(members.isPlain(m, MAX_NESTING) ? line.slice(members.keyStart(m), members.valueEnd(m)) : memberText(line, members, m, MAX_NESTING));
@@ -245,7 +244,8 @@ export function memberText(line: string, members: JsonMembers, m: number, maxNes
   return members.hasUnicodeEscape(m) ? cleanJsonEscapes(text) : text;
 }
 
-function memberJson(key: string, value: unknown): string {
+/** `"key":value` as JSON text, for a decoded value: bounded in depth, strings made storable (see boundedJson). */
+export function memberJson(key: string, value: unknown): string {
   return `${jsonString(key)}:${value === true ? 'true' : typeof value === 'string' ? jsonString(value) : boundedJson(value, MAX_NESTING)}`;
 }
 
