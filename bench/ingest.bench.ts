@@ -5,6 +5,7 @@
 //   npx tsx bench/ingest.bench.ts                        # this checkout
 //   npx tsx bench/ingest.bench.ts --compare HEAD~5       # and another commit, runs taken in turn
 //   npx tsx bench/ingest.bench.ts --shape fluent-bit     # Fluent Bit's `http` output (json): [{"date":…,"log":"…"}]
+//   npx tsx bench/ingest.bench.ts --profile              # and where this checkout's server spends its main thread
 // It reports; it never fails on a missed target (a benchmark, not a test). Issue 11 asks ≤ 6 CPU-s per
 // million events for the whole ingest path; `npm run bench:pipeline` will measure it with the worker.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -17,9 +18,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import pg from 'pg';
+import { printProfile, summarizeProfile } from './cpu-profile.ts';
 
 const CEILING = 'Issue 11 target for the ingest path: ≤ 6 CPU-s per million events (measured before it: ~26-38).';
-const { values: flags } = parseArgs({ options: { events: { type: 'string', default: '200000' }, runs: { type: 'string', default: '3' }, batch: { type: 'string', default: '1000' }, compare: { type: 'string' }, shape: { type: 'string', default: 'ship' } } });
+const { values: flags } = parseArgs({ options: { events: { type: 'string', default: '200000' }, runs: { type: 'string', default: '3' }, batch: { type: 'string', default: '1000' }, compare: { type: 'string' }, shape: { type: 'string', default: 'ship' }, profile: { type: 'boolean', default: false } } });
 const EVENTS = Number(flags.events);
 const BATCH = Number(flags.batch);
 const RUNS = Math.max(1, Number(flags.runs));
@@ -81,7 +83,7 @@ function cli(build: Build, args: string[], env: NodeJS.ProcessEnv): string {
 }
 
 /** One server of `build` with its own database; measures one pass of every body through it. */
-async function measure(build: Build, load: ReturnType<typeof bodies>, redisUrl: string): Promise<{ cpu: number; wall: number; accepted: number }> {
+async function measure(build: Build, load: ReturnType<typeof bodies>, redisUrl: string, profileDir?: string): Promise<{ cpu: number; wall: number; accepted: number }> {
   const dbName = `logflow_bench_${Date.now().toString(36)}${Math.floor(Math.random() * 1e6)}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN });
   await admin.connect();
@@ -95,7 +97,8 @@ async function measure(build: Build, load: ReturnType<typeof bodies>, redisUrl: 
   try {
     cli(build, ['migrate'], env);
     const key = (JSON.parse(cli(build, ['projects', 'create', 'bench', '--json'], env)) as { api_key: string }).api_key;
-    server = spawn(process.execPath, [path.join(build.root, 'cli', 'logflow.mjs'), 'server'], { env, cwd: build.root, stdio: ['ignore', 'ignore', 'inherit'] });
+    const nodeFlags = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+    server = spawn(process.execPath, [...nodeFlags, path.join(build.root, 'cli', 'logflow.mjs'), 'server'], { env, cwd: build.root, stdio: ['ignore', 'ignore', 'ignore'] });
     const url = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
       const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
@@ -170,6 +173,13 @@ async function main(): Promise<void> {
       console.log(`${b.name.padEnd(width)}  ${fmt(median(rs.map((r) => r.accepted / r.wall))).padStart(9)}  ${fmt(perMillion, 2).padStart(14)}  ${fmt(median(rs.map((r) => r.accepted)))} of ${fmt(load.events - BATCH)}`);
     }
     console.log(`\n${CEILING}`);
+    if (flags.profile) {
+      const dir = path.join(scratch, 'profile');
+      await measure(builds[0]!, load, `redis://127.0.0.1:${redisPort}`, dir);
+      const file = execFileSync('sh', ['-c', `ls -S ${dir}/*.cpuprofile | head -1`], { encoding: 'utf8' }).trim();
+      console.log(`\nprofile of this checkout's server (--cpu-prof, main thread, start-up included):`);
+      printProfile(summarizeProfile(file, 25));
+    }
   } finally {
     redis.kill('SIGTERM');
     rmSync(scratch, { recursive: true, force: true });

@@ -87,6 +87,12 @@ describe('when clients POST /logs and GET /search', () => {
     expect(await res.json()).toMatchObject({ accepted: 2, rejected: [{ index: 1, reason: expect.stringMatching(/^line 2 is not a JSON object \("\{not json"\)/) }] });
   });
 
+  it('reads a gzip body sent without Content-Encoding, rather than answer "Unexpected token"', async () => {
+    const res = await post(gzipSync(JSON.stringify([event({ message: 'gzipped, unsaid' })])));
+    expect(res.status).toBe(200);
+    expect((await lastEvent()).message).toBe('gzipped, unsaid');
+  });
+
   it('keeps unknown fields under metadata', async () => {
     const res = await post(JSON.stringify(event({ event_id: 'with-extra', user_id: 42 })));
     expect(res.status).toBe(200);

@@ -11,7 +11,7 @@ import { JsonMembers, ValueKind } from '../parse/json-members.ts';
 import { jsonString } from '../parse/json-string.ts';
 import { mergeRawLine, parseLine, withoutNewline } from '../parse/line.ts';
 import { boundedJson, boundNesting, MAX_NESTING } from '../parse/nesting.ts';
-import { formatIso, isoToMs } from '../parse/time.ts';
+import { formatIso } from '../parse/time.ts';
 import { cleanJsonEscapes, wellFormed } from '../parse/unicode.ts';
 import type { IngestRecord, NormalEvent, Normalized, RecordDefaults } from './record.ts';
 import { timeRefusal } from './reasons.ts';
@@ -130,23 +130,42 @@ function readMessage(record: IngestRecord, lifter: FieldLifter): ParsedLine {
 
 /** The event's time, or why it cannot be stored. */
 function timeOf(record: IngestRecord, parsed: ParsedLine, lifter: FieldLifter, receivedMs: number): { iso: string; received: boolean } | string {
-  let ms: number;
+  const latest = latestIso(receivedMs);
+  let iso = parsed.timestamp;
   let received = false;
-  if (parsed.timestamp !== undefined) {
-    ms = isoToMs(parsed.timestamp)!;
-  } else if (record.timeUnixNano !== undefined && record.timeUnixNano > 0n) {
-    ms = Number(record.timeUnixNano / 1_000_000n);
-  } else {
-    const unread = lifter.unreadTime;
-    if (unread !== undefined) return timeRefusal(unread.key, unread.value);
-    ms = receivedMs;
-    received = true;
+  if (iso === undefined) {
+    let ms: number;
+    if (record.timeUnixNano !== undefined && record.timeUnixNano > 0n) {
+      ms = Number(record.timeUnixNano / 1_000_000n);
+    } else {
+      const unread = lifter.unreadTime;
+      if (unread !== undefined) return timeRefusal(unread.key, unread.value);
+      ms = receivedMs;
+      received = true;
+    }
+    iso = formatIso(ms) ?? (ms < 0 ? '-' : '+');
   }
-  if (!(ms >= 0)) return `the event's time ${formatIso(ms) ?? ms} is before 1970-01-01, which LogFlow does not store: send the time the event happened (ISO 8601, such as 2026-11-01T10:00:00Z), or none to have the time received used`;
-  if (ms > receivedMs + MAX_FUTURE_MS) {
-    return `the event's time ${formatIso(ms) ?? ms} is more than a day after the server's clock: check the sender's clock, or the unit of an epoch number (seconds, milliseconds, microseconds and nanoseconds are told apart by size)`;
+  // Both are Date#toISOString's form, so text order is time order (no second parse of every time):
+  // a year before 0 starts with "-", one past 9999 with "+".
+  if (iso < EPOCH_ISO) {
+    if (iso.charCodeAt(0) !== 43 /* + */) return `the event's time ${iso} is before 1970-01-01, which LogFlow does not store: send the time the event happened (ISO 8601, such as 2026-11-01T10:00:00Z), or none to have the time received used`;
+  } else if (iso <= latest) {
+    return { iso, received };
   }
-  return { iso: parsed.timestamp ?? formatIso(ms)!, received };
+  return `the event's time ${iso} is more than a day after the server's clock: check the sender's clock, or the unit of an epoch number (seconds, milliseconds, microseconds and nanoseconds are told apart by size)`;
+}
+
+const EPOCH_ISO = '1970-01-01T00:00:00.000Z';
+let latestFor = Number.NaN;
+let latest = '';
+
+/** The latest time accepted, as ISO text, for the clock of a request: once per request, not per record. */
+function latestIso(receivedMs: number): string {
+  if (receivedMs !== latestFor) {
+    latest = new Date(receivedMs + MAX_FUTURE_MS).toISOString();
+    latestFor = receivedMs;
+  }
+  return latest;
 }
 
 function eventIdOf(value: unknown): string | undefined | Error {
