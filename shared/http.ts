@@ -62,7 +62,8 @@ export function ingestReply(accepted: number, rejected: Rejection[]): { status: 
   const total = accepted + rejected.length;
   const first = rejected[0]!;
   const what = accepted === 0 ? `no event of the ${total} could be stored` : `${rejected.length} of ${total} events were refused`;
-  const stored = accepted === 0 ? '' : `; the other ${accepted} are stored (sending the batch again stores none twice)`;
+  const others = accepted === 1 ? 'the other event is stored' : `the other ${accepted} are stored`;
+  const stored = accepted === 0 ? '' : `; ${others} (sending the batch again stores none twice)`;
   return { status: 400, body: { error: 'event_invalid', message: `${what}: event ${first.index}: ${first.reason}${stored}`, accepted, rejected } };
 }
 
