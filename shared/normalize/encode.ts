@@ -1,11 +1,10 @@
 // The stored form of an event (LogEvent as JSON text, the stream entry the worker reads), written by
 // hand from a NormalEvent: the metadata members are already JSON text, and building an object for
 // JSON.stringify would decode and re-encode them for every event.
-import type { LogEvent } from '../event.ts';
 import { jsonString } from '../parse/json-string.ts';
 import type { NormalEvent } from './record.ts';
 
-/** `JSON.stringify(logEvent)` of the event: the keys and values of LogEvent, in its order. */
+/** `JSON.stringify(logEvent)` of the event (shared/event.ts LogEvent): its keys and values, in its order. */
 export function encodeEvent(e: NormalEvent, projectId: number, ingestTs: string, eventId: string): string {
   let json = `{"event_id":${jsonString(eventId)},"project_id":${projectId},"timestamp":"${e.timestamp}","ingest_ts":"${ingestTs}","service":${jsonString(e.service)},"level":"${e.level}","message":${jsonString(e.message)}`;
   if (e.trace_id !== undefined) json += `,"trace_id":${jsonString(e.trace_id)}`;
@@ -14,9 +13,4 @@ export function encodeEvent(e: NormalEvent, projectId: number, ingestTs: string,
   if (e.env !== undefined) json += `,"env":${jsonString(e.env)}`;
   if (e.metadata !== '') json += `,"metadata":{${e.metadata}}`;
   return `${json}}`;
-}
-
-/** The event as an object, for a caller that needs one (tests, a decoder's answer). */
-export function toLogEvent(e: NormalEvent, projectId: number, ingestTs: string, eventId: string): LogEvent {
-  return JSON.parse(encodeEvent(e, projectId, ingestTs, eventId)) as LogEvent;
 }

@@ -62,9 +62,6 @@ const MESSAGE = 1;
 const TIME = 2;
 const SPAN = 5;
 
-/** The canonical names, and every alias of each: the README's list of what is understood. */
-export const FIELD_ALIASES: Readonly<Record<string, readonly string[]>> = Object.fromEntries(FIELDS.map((f) => [f.name, f.keys]));
-
 /**
  * What a key can give: a field directly (at `rank`; Infinity when the key is only a parent), or, when
  * its value is an object, another field (`childField`) through its member `child`.
@@ -235,7 +232,7 @@ export class FieldLifter {
 }
 
 /** Member `m` of a scanned object as JSON text, bounded in depth and with the escapes no store takes replaced. */
-export function memberText(line: string, members: JsonMembers, m: number, maxNesting: number): string {
+function memberText(line: string, members: JsonMembers, m: number, maxNesting: number): string {
   let text = line.slice(members.keyStart(m), members.valueEnd(m));
   if (members.tooDeep(m, maxNesting)) {
     const valueAt = members.valueStart(m) - members.keyStart(m);
