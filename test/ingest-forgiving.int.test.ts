@@ -1,4 +1,4 @@
-import { gzipSync } from 'node:zlib';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProjectStore } from '../server/auth/projects.ts';
@@ -60,13 +60,14 @@ describe('when other agents POST /logs as they are', () => {
     ]);
   });
 
-  it('reads json_lines and json_stream (objects back to back), gzip with or without Content-Encoding', async () => {
+  it('reads json_lines and json_stream (objects back to back), gzip with or without Content-Encoding, deflate', async () => {
     const records = [1, 2, 3].map((i) => JSON.stringify({ date: 1793527200 + i, log: `INFO line ${i}` }));
     for (const [body, headers] of [
       [records.join('\n'), { 'content-type': 'application/x-ndjson' }],
       [records.join(''), {}],
       [gzipSync(records.join('')), { 'content-encoding': 'gzip' }],
       [gzipSync(records.join('\n')), {}],
+      [deflateSync(records.join('\n')), { 'content-encoding': 'deflate' }],
     ] as const) {
       const res = await post(body, { ...headers, 'x-logflow-service': 'stream' });
       expect(res.status, JSON.stringify(headers)).toBe(200);
