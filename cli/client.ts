@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { ConfigError, LogFlowError } from '../shared/errors.ts';
-import { errorOfAnswer, type ErrorAnswer, type FieldsAnswer, type HistogramAnswer, type IngestAnswer, type SearchAnswer } from '../shared/http.ts';
+import { errorOfAnswer, refusedInReply, type ErrorAnswer, type FieldsAnswer, type HistogramAnswer, type IngestAnswer, type SearchAnswer } from '../shared/http.ts';
 
 /** How long a request may wait for the server's answer, or for the next bytes of it. */
 const REQUEST_TIMEOUT_MS = 60_000;
@@ -31,13 +31,19 @@ export class LogFlowClient {
     this.agent = new this.transport.Agent({ keepAlive: true, maxSockets: connections, timeout: REQUEST_TIMEOUT_MS });
   }
 
-  /** Sends a gzip-compressed NDJSON body of events. Transient errors are the caller's to retry. */
+  /**
+   * Sends a gzip-compressed NDJSON body of events. Transient errors are the caller's to retry; refused
+   * events are a RefusedEventsError (with how many were stored), however the server said so.
+   */
   async postLogs(gzippedNdjson: Buffer, signal?: AbortSignal): Promise<Partial<IngestAnswer>> {
-    return (await this.call('POST', '/logs', {
+    const reply = (await this.call('POST', '/logs', {
       body: gzippedNdjson,
       headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' },
       signal,
     })) as Partial<IngestAnswer>;
+    const refused = refusedInReply(reply);
+    if (refused) throw refused;
+    return reply;
   }
 
   async search(params: URLSearchParams, signal?: AbortSignal): Promise<SearchAnswer> {

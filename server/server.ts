@@ -5,6 +5,7 @@ import type { Logger } from '../shared/logger.ts';
 import { ProjectStore } from './auth/projects.ts';
 import { openPool } from './db.ts';
 import { HttpApp } from './http/app.ts';
+import { IngestPath } from './ingest/ingest.ts';
 import { connectFailFast, connectOrIgnore, readDurabilityRisk } from './queue/redis.ts';
 import { EventStream } from './queue/stream.ts';
 import { createSearchBackend } from './stores/registry.ts';
@@ -24,7 +25,7 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
   const stream = new EventStream(redis, settings.LOGFLOW_NAMESPACE);
   const app = new HttpApp({
     projects: new ProjectStore(pool),
-    stream,
+    ingest: new IngestPath({ queue: { append: (entries) => stream.appendEncoded(entries), backlog: () => stream.length() }, maxBacklog: settings.LOGFLOW_MAX_BACKLOG }),
     search,
     // Live tail reads with a blocking command: a connection of its own, cut when the last reader goes.
     tail: new TailHub(stream, () => {
@@ -34,7 +35,6 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
     }, log),
     log,
     maxBodyBytes: settings.LOGFLOW_MAX_BODY_BYTES,
-    maxBacklog: settings.LOGFLOW_MAX_BACKLOG,
     health: async () => ({
       redis: await redis.ping().then(() => null, errorMessage),
       postgres: await pool.query('SELECT 1').then(() => null, errorMessage),

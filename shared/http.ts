@@ -40,10 +40,42 @@ export interface Rejection {
   reason: string;
 }
 
-/** POST /logs answered 2xx. */
+/** POST /logs answered 200: every event it read is stored. (`rejected` is empty; an older server answered 202 and listed refusals here: see refusedInReply.) */
 export interface IngestAnswer {
   accepted: number;
   rejected: Rejection[];
+}
+
+/**
+ * What POST /logs answers once it has read a request's events, for every client alike:
+ * - 200 `{accepted, rejected: []}` when it stored every event (exactly 200: winston's Http transport
+ *   counts any other status, 202 included, as a failure);
+ * - 400 `{error: "event_invalid", message, accepted, rejected}` when it refused any: the `accepted` ones
+ *   are stored and need no resending, each `rejected` one (index and reason) can never be stored as sent.
+ * A 2xx would tell agents that read only the status (Fluent Bit, Vector, winston, Logstash) that all
+ * was stored, and the refused events would vanish without a word; a 4xx makes them log the error and
+ * drop the batch, of which only the refused events were not stored. An agent that resends it anyway
+ * costs nothing: every event has an id (its own, or one derived from what it is), so the stored ones
+ * are stored once. A request that can succeed later (429, 503) is a LogFlowError with Retry-After.
+ */
+export function ingestReply(accepted: number, rejected: Rejection[]): { status: number; body: IngestAnswer | ErrorAnswer } {
+  if (rejected.length === 0) return { status: 200, body: { accepted, rejected } };
+  const total = accepted + rejected.length;
+  const first = rejected[0]!;
+  const what = accepted === 0 ? `no event of the ${total} could be stored` : `${rejected.length} of ${total} events were refused`;
+  const others = accepted === 1 ? 'the other event is stored' : `the other ${accepted} are stored`;
+  const stored = accepted === 0 ? '' : `; ${others} (sending the batch again stores none twice)`;
+  return { status: 400, body: { error: 'event_invalid', message: `${what}: event ${first.index}: ${first.reason}${stored}`, accepted, rejected } };
+}
+
+/**
+ * The refusals in a 2xx POST /logs answer, as the RefusedEventsError a 400 gives: a server before the
+ * rule above answered 202 and listed them. undefined when there are none.
+ */
+export function refusedInReply(reply: Partial<IngestAnswer>): RefusedEventsError | undefined {
+  if (!Array.isArray(reply.rejected) || reply.rejected.length === 0) return undefined;
+  const accepted = typeof reply.accepted === 'number' ? reply.accepted : 0;
+  return new RefusedEventsError(`server refused ${reply.rejected.length} events: ${reply.rejected[0]?.reason ?? 'no reason given'}`, reply.rejected, accepted);
 }
 
 /** GET /search answered 200: newest first; pass next_cursor back as `cursor` for the next page (null: last page). */
@@ -106,7 +138,10 @@ export interface ErrorAnswer {
   rejected?: Rejection[];
 }
 
-/** The server refused events of a request, each with its reason; those it did take are counted in `accepted`. */
+/**
+ * The server refused events of a request, each with its reason (never storable as sent: a client drops
+ * them and reports them, never resends them); those it did take are stored, counted in `accepted`.
+ */
 export class RefusedEventsError extends LogFlowError {
   constructor(
     message: string,

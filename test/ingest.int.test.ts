@@ -6,6 +6,7 @@ import { openPool } from '../server/db.ts';
 import { migrate } from '../server/migrate.ts';
 import { startServer, type RunningServer } from '../server/server.ts';
 import { loadSettings, type Settings } from '../shared/config.ts';
+import { errorOfAnswer, RefusedEventsError } from '../shared/http.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createTestDatabase, REDIS_URL, uniqueName } from './helpers.ts';
 
@@ -52,10 +53,10 @@ describe('when clients POST /logs and GET /search', () => {
     await db?.drop();
   });
 
-  it('accepts one event and answers 202 once Redis has it', async () => {
+  it('accepts one event and answers exactly 200 once Redis has it', async () => {
     const before = await redis.xlen(stream);
     const res = await post(JSON.stringify(event({ event_id: 'client-id-1', level: 'warning' })));
-    expect(res.status).toBe(202);
+    expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ accepted: 1, rejected: [] });
     expect(await redis.xlen(stream)).toBe(before + 1);
     const stored = await lastEvent();
@@ -63,42 +64,53 @@ describe('when clients POST /logs and GET /search', () => {
     expect(Date.parse(stored.ingest_ts)).toBeGreaterThan(Date.now() - 60_000);
   });
 
-  it('accepts the good events of a batch and names each bad one with its index and reason', async () => {
-    const res = await post(JSON.stringify([event(), event({ level: 'LOUD' }), event({ timestamp: 'yesterday' }), event({ level: 'fatal' })]));
-    expect(res.status).toBe(202);
+  it('stores the good events of a batch and answers 400 naming each bad one, counting the stored ones', async () => {
+    const before = await redis.xlen(stream);
+    const res = await post(JSON.stringify([event(), event({ level: 'LOUD' }), event({ timestamp: 'yesterday' }), event({ level: 'fatal' }), event({ timestamp: '2026-02-30T10:00:00Z' })]));
+    expect(res.status).toBe(400);
     const body = await res.json();
-    expect(body.accepted).toBe(2);
-    expect(body.rejected).toHaveLength(2);
-    expect(body.rejected[0]).toMatchObject({ index: 1, reason: expect.stringContaining('level "LOUD"') });
-    expect(body.rejected[1]).toMatchObject({ index: 2, reason: expect.stringContaining('timestamp "yesterday"') });
+    expect(body).toMatchObject({ error: 'event_invalid', accepted: 3, message: expect.stringMatching(/^2 of 5 events were refused: event 2: timestamp "yesterday".*the other 3 are stored/) });
+    expect(body.rejected).toEqual([
+      { index: 2, reason: expect.stringMatching(/^timestamp "yesterday" is not a time LogFlow reads: send ISO 8601/) },
+      { index: 4, reason: expect.stringMatching(/^timestamp "2026-02-30T10:00:00Z" is not a date and time that exists/) },
+    ]);
+    expect(await redis.xlen(stream)).toBe(before + 3);
+    const refused = errorOfAnswer(res.status, body, '', undefined);
+    expect(refused).toBeInstanceOf(RefusedEventsError);
+    expect((refused as RefusedEventsError).accepted).toBe(3);
   });
 
   it('accepts NDJSON and gzip, and a line that is not JSON costs only that line', async () => {
     const ndjson = `${JSON.stringify(event())}\n{not json\n${JSON.stringify(event())}\n`;
     const res = await post(gzipSync(ndjson), { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' });
-    expect(res.status).toBe(202);
-    expect(await res.json()).toEqual({ accepted: 2, rejected: [{ index: 1, reason: 'line 2 is not valid JSON' }] });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ accepted: 2, rejected: [{ index: 1, reason: expect.stringMatching(/^line 2 is not a JSON object \("\{not json"\)/) }] });
+  });
+
+  it('reads a gzip body sent without Content-Encoding, rather than answer "Unexpected token"', async () => {
+    const res = await post(gzipSync(JSON.stringify([event({ message: 'gzipped, unsaid' })])));
+    expect(res.status).toBe(200);
+    expect((await lastEvent()).message).toBe('gzipped, unsaid');
   });
 
   it('keeps unknown fields under metadata', async () => {
     const res = await post(JSON.stringify(event({ event_id: 'with-extra', user_id: 42 })));
-    expect(res.status).toBe(202);
+    expect(res.status).toBe(200);
     expect((await lastEvent()).metadata).toEqual({ user_id: 42 });
   });
 
-  it('answers 400 with every reason when no event is valid', async () => {
-    const res = await post(JSON.stringify([{ message: 'x' }]));
+  it('answers 400 with every reason when no event can be stored', async () => {
+    const res = await post(JSON.stringify([event({ timestamp: { when: 'now' } }), 12]));
     expect(res.status).toBe(400);
     const body = await res.json();
-    expect(body.error).toBe('event_invalid');
-    expect(body.message).toMatch(/timestamp is required/);
-    expect(body.rejected[0].reason).toMatch(/service/);
+    expect(body).toMatchObject({ error: 'event_invalid', accepted: 0, message: expect.stringMatching(/^no event of the 2 could be stored: event 0: timestamp is an object/) });
+    expect(body.rejected[1].reason).toMatch(/^element 1 is 12, not an event: send each event as a JSON object/);
   });
 
-  it('answers 400 for a body that is not JSON', async () => {
-    const res = await post('{"broken":');
+  it('answers 400 for a body that is not JSON, saying where it breaks', async () => {
+    const res = await post('[{"broken":');
     expect(res.status).toBe(400);
-    expect((await res.json()).message).toMatch(/not valid JSON/);
+    expect((await res.json()).message).toMatch(/^the body is not valid JSON: element 0 of the array breaks at line 1/);
   });
 
   it('answers 401 without a key, with a wrong key, and for a disabled project', async () => {

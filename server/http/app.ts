@@ -2,11 +2,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { LogFlowError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
-import type { IngestAnswer } from '../../shared/http.ts';
 import type { Project, ProjectStore } from '../auth/projects.ts';
-import type { EventStream } from '../queue/stream.ts';
+import type { IngestPath } from '../ingest/ingest.ts';
 import type { SearchBackend } from '../stores/types.ts';
-import { parseIngest } from './ingest.ts';
+import { apiKeyOf, KEY_HINT } from './auth.ts';
+import { answerLogs, readLogsRequest } from './logs.ts';
 import { sendError, sendJson } from './respond.ts';
 import type { TailHub } from '../tail/hub.ts';
 import { fieldsAnswer, histogramAnswer, searchAnswer } from './search-routes.ts';
@@ -15,13 +15,13 @@ import { serveTail } from './tail.ts';
 
 export interface HttpAppOptions {
   projects: ProjectStore;
-  stream: EventStream;
+  /** The one ingest path every protocol's decoder hands its records to. */
+  ingest: IngestPath;
   search: SearchBackend;
   /** Live tail (GET /tail); absent: the route answers 404. */
   tail?: TailHub;
   log: Logger;
   maxBodyBytes: number;
-  maxBacklog: number;
   /** Checks each dependency for GET /healthz; name → error message, or null when it answers. */
   health: () => Promise<Record<string, string | null>>;
 }
@@ -36,7 +36,6 @@ const SEARCH_ROUTES = new Map<string, SearchRoute>([
 /** The ingest and query routes. Stateless: run as many as you like behind a load balancer. */
 export class HttpApp {
   private server?: Server;
-  private backlog = { value: 0, at: 0 };
   private closing?: Promise<void>;
   /** Open live tails: they never end on their own, so close() ends them. */
   private readonly tails = new Set<ServerResponse>();
@@ -69,7 +68,7 @@ export class HttpApp {
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     try {
-      if (url.pathname === '/logs' && req.method === 'POST') return await this.ingest(req, res);
+      if (url.pathname === '/logs' && req.method === 'POST') return await this.logs(req, res, url);
       const searchRoute = req.method === 'GET' ? SEARCH_ROUTES.get(url.pathname) : undefined;
       if (searchRoute) return await this.query(req, res, url, searchRoute);
       if (url.pathname === '/tail' && req.method === 'GET' && this.o.tail) return await this.tail(req, res, url, this.o.tail);
@@ -88,39 +87,18 @@ export class HttpApp {
   }
 
   private async authenticate(req: IncomingMessage): Promise<Project> {
-    const key = req.headers['x-api-key'];
-    if (typeof key !== 'string' || !key.trim()) throw new LogFlowError('UNAUTHORIZED', 'missing X-API-Key header: create a key with `logflow projects create NAME`');
-    const project = await this.o.projects.authenticate(key.trim());
+    const key = apiKeyOf(req);
+    if (key === undefined) throw new LogFlowError('UNAUTHORIZED', `no API key: ${KEY_HINT}; create one with \`logflow projects create NAME\``);
+    const project = await this.o.projects.authenticate(key);
     if (!project) throw new LogFlowError('UNAUTHORIZED', 'the API key is not valid, or its project is not active');
     return project;
   }
 
-  private async ingest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** POST /logs: LogFlow's own protocol, read forgivingly (logs.ts), through the one ingest path. */
+  private async logs(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const project = await this.authenticate(req);
-    const { events, rejected } = await parseIngest(req, project.id, this.o.maxBodyBytes);
-    if (!events.length) {
-      const first = rejected[0]!;
-      return sendError(res, new LogFlowError('EVENT_INVALID', `no valid event in the request (event ${first.index}: ${first.reason})`), { rejected });
-    }
-    await this.checkBacklog();
-    await this.o.stream.append(events);
-    const answer: IngestAnswer = { accepted: events.length, rejected };
-    sendJson(res, 202, answer);
-  }
-
-  /** Backpressure: past the high-water mark, clients are asked to come back rather than fill Redis. */
-  private async checkBacklog(): Promise<void> {
-    const now = Date.now();
-    if (now - this.backlog.at > 1000) {
-      try {
-        this.backlog = { value: await this.o.stream.length(), at: now };
-      } catch (err) {
-        throw new LogFlowError('QUEUE_UNAVAILABLE', `Redis is unavailable: ${(err as Error).message}`, { transient: true, retryAfterSeconds: 2, cause: err });
-      }
-    }
-    if (this.backlog.value >= this.o.maxBacklog) {
-      throw new LogFlowError('BACKPRESSURE', `the ingest backlog is full (${this.backlog.value} events waiting for the stores): retry later`, { transient: true, retryAfterSeconds: 5 });
-    }
+    const { records, defaults } = await readLogsRequest(req, url, this.o.maxBodyBytes);
+    answerLogs(res, await this.o.ingest.ingest(project.id, records, defaults));
   }
 
   private async query(req: IncomingMessage, res: ServerResponse, url: URL, answer: SearchRoute): Promise<void> {

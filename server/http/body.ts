@@ -1,78 +1,51 @@
 import type { IncomingMessage } from 'node:http';
-import { createGunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip, inflate, inflateRaw } from 'node:zlib';
 import { LogFlowError } from '../../shared/errors.ts';
 
+const gunzipAsync = promisify(gunzip);
+const inflateAsync = promisify(inflate);
+const inflateRawAsync = promisify(inflateRaw);
+
 /**
- * Reads a request body up to maxBytes after gzip is undone, so a small compressed bomb is caught
- * as early as a large plain body. Throws BODY_TOO_LARGE (413) or BAD_REQUEST (broken gzip).
+ * Reads a request body up to maxBytes, and undoes gzip or deflate on libuv's pool with the same limit
+ * for what comes out, so a small compressed bomb is caught as early as a large plain body. gzip is told
+ * by its first two bytes, also without Content-Encoding (some agents compress and do not say so; a
+ * proxy may have undone it and left the header). Throws BODY_TOO_LARGE (413), UNSUPPORTED_MEDIA_TYPE
+ * (415) for an encoding we do not read, or BAD_REQUEST (a broken stream).
  */
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
-  const encoding = String(req.headers['content-encoding'] ?? 'identity').toLowerCase();
-  if (encoding !== 'identity' && encoding !== 'gzip') {
-    throw new LogFlowError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding "${encoding}" is not supported: send the body plain or gzip-compressed`);
+  const encoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  if (!['identity', '', 'gzip', 'x-gzip', 'deflate'].includes(encoding)) {
+    throw new LogFlowError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding "${encoding}" is not supported: send the body plain, gzip- or deflate-compressed`);
   }
-  const source = encoding === 'gzip' ? req.pipe(createGunzip()) : req;
   const chunks: Buffer[] = [];
   let size = 0;
   try {
-    for await (const chunk of source as AsyncIterable<Buffer>) {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
       size += chunk.length;
-      if (size > maxBytes) {
-        req.unpipe();
-        throw tooLarge(maxBytes);
-      }
+      if (size > maxBytes) throw tooLarge(maxBytes);
       chunks.push(chunk);
     }
   } catch (err) {
     if (err instanceof LogFlowError) throw err;
-    throw new LogFlowError('BAD_REQUEST', `the body could not be read${encoding === 'gzip' ? ' as gzip' : ''}: ${(err as Error).message}`);
+    throw new LogFlowError('BAD_REQUEST', `the body could not be read: ${(err as Error).message}`);
   }
-  return Buffer.concat(chunks, size);
+  const raw = Buffer.concat(chunks, size);
+  const options = { maxOutputLength: maxBytes };
+  try {
+    if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) return await gunzipAsync(raw, options);
+    // zlib's header (deflate as HTTP means it), else raw deflate as some clients send it.
+    if (encoding === 'deflate') return await ((raw[0]! & 0x0f) === 8 && ((raw[0]! << 8) | raw[1]!) % 31 === 0 ? inflateAsync(raw, options) : inflateRawAsync(raw, options));
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(maxBytes);
+    throw new LogFlowError('BAD_REQUEST', `the body could not be read as ${encoding === 'deflate' ? 'deflate' : 'gzip'}: ${(err as Error).message}`);
+  }
+  return raw;
 }
 
 function tooLarge(maxBytes: number): LogFlowError {
   return new LogFlowError('BODY_TOO_LARGE', `the body is larger than ${maxBytes} bytes (after decompression): send smaller batches`);
-}
-
-export type BodyFormat = 'json' | 'ndjson';
-
-/** Which of our formats a Content-Type names; undefined when it is none of them. */
-export function bodyFormat(contentType: string | undefined): BodyFormat | undefined {
-  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type === 'application/json' || type === '') return 'json';
-  if (type === 'application/x-ndjson' || type === 'application/ndjson' || type === 'application/jsonl' || type === 'application/x-jsonlines') return 'ndjson';
-  return undefined;
-}
-
-/** One raw item per event; an item that is not even JSON carries the reason instead. */
-export type RawItem = { value: unknown } | { error: string };
-
-/**
- * A JSON body is one event or an array of events; an NDJSON body is one event per line (blank lines
- * skipped). A line that is not JSON costs only that line.
- */
-export function splitEvents(body: string, format: BodyFormat): RawItem[] {
-  if (format === 'json') {
-    let value: unknown;
-    try {
-      value = JSON.parse(body);
-    } catch (err) {
-      throw new LogFlowError('BAD_REQUEST', `the body is not valid JSON (${(err as Error).message}); for one event per line send Content-Type: application/x-ndjson`);
-    }
-    return Array.isArray(value) ? value.map((v) => ({ value: v })) : [{ value }];
-  }
-  const items: RawItem[] = [];
-  let line = 0;
-  for (const text of body.split('\n')) {
-    line++;
-    if (!text.trim()) continue;
-    try {
-      items.push({ value: JSON.parse(text) });
-    } catch {
-      items.push({ error: `line ${line} is not valid JSON` });
-    }
-  }
-  return items;
 }

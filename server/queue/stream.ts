@@ -36,8 +36,13 @@ export class EventStream {
 
   /** Appends all events or none (MULTI), and resolves only once Redis has them. */
   async append(events: LogEvent[]): Promise<void> {
+    return this.appendEncoded(events.map((e) => JSON.stringify(e)));
+  }
+
+  /** append() for events already written as JSON text (shared/normalize/encode.ts does it by hand, for less than JSON.stringify costs). */
+  async appendEncoded(entries: string[]): Promise<void> {
     const tx = this.redis.multi();
-    for (const e of events) tx.xadd(this.key, '*', 'e', JSON.stringify(e));
+    for (const e of entries) tx.xadd(this.key, '*', 'e', e);
     let results: [Error | null, unknown][] | null;
     try {
       results = await tx.exec();

@@ -48,12 +48,28 @@ export class JsonMembers {
   valueEnd(m: number): number {
     return this.spans[5 * m + 3]!;
   }
-  /** ValueKind, plus 8 when the key holds an escape. */
+  /** ValueKind; plus 8 when the key holds an escape, 16 when key or value holds a \u escape; the value's nesting depth from bit 5 on. */
   private flags(m: number): number {
     return this.spans[5 * m + 4]!;
   }
   kind(m: number): ValueKind {
     return (this.flags(m) & 7) as ValueKind;
+  }
+
+  /** Whether member `m`'s value nests objects and arrays more than `limit` levels deep (`{"a":[1]}` is 2). */
+  tooDeep(m: number, limit: number): boolean {
+    return this.flags(m) >>> 5 > limit;
+  }
+
+  /** Neither tooDeep nor hasUnicodeEscape, in one look: the member's text can be passed on as it is. */
+  isPlain(m: number, limit: number): boolean {
+    const flags = this.flags(m);
+    return (flags & 16) === 0 && flags >>> 5 <= limit;
+  }
+
+  /** Whether member `m` writes a character as a \u escape (the only way JSON text can hold a NUL or a lone surrogate). */
+  hasUnicodeEscape(m: number): boolean {
+    return (this.flags(m) & 16) !== 0;
   }
 
   /** The key as JSON.parse would give it. */
@@ -89,6 +105,8 @@ export class JsonMembers {
     if (s.charCodeAt(i) === CLOSE_BRACE) return skipBlank(s, i + 1) === s.length;
     for (;;) {
       const keyStart = i;
+      unicodeEscape = false;
+      deepest = 0;
       const keyEnd = skipString(s, i);
       if (keyEnd < 0) return false;
       const keyFlag = escaped ? 8 : 0;
@@ -97,7 +115,7 @@ export class JsonMembers {
       const valueStart = skipBlank(s, i + 1);
       const valueEnd = skipValue(s, valueStart);
       if (valueEnd < 0) return false;
-      this.push(keyStart, keyEnd, valueStart, valueEnd, kindOf(s.charCodeAt(valueStart)) | keyFlag);
+      this.push(keyStart, keyEnd, valueStart, valueEnd, kindOf(s.charCodeAt(valueStart)) | keyFlag | (unicodeEscape ? 16 : 0) | (Math.min(deepest, 0xffff) << 5));
       i = skipBlank(s, valueEnd);
       const c = s.charCodeAt(i);
       if (c === CLOSE_BRACE) return skipBlank(s, i + 1) === s.length;
@@ -141,6 +159,10 @@ function kindOf(first: number): ValueKind {
 
 /** Whether the last string skipString read held an escape. */
 let escaped = false;
+/** Whether a \u escape was read since the scan of the current member began. */
+let unicodeEscape = false;
+/** The deepest nesting skipValue reached since the scan of the current member began. */
+let deepest = 0;
 
 function skipBlank(s: string, i: number): number {
   for (;;) {
@@ -163,6 +185,7 @@ function skipString(s: string, i: number): number {
       if (e === 117 /* u */) {
         for (let k = 1; k <= 4; k++) if (!isHex(s.charCodeAt(i + k))) return -1;
         i += 4;
+        unicodeEscape = true;
       } else if (!(e === QUOTE || e === BACKSLASH || e === 47 /* / */ || e === 98 || e === 102 || e === 110 || e === 114 || e === 116)) {
         return -1; // not one of \" \\ \/ \b \f \n \r \t
       }
@@ -215,6 +238,7 @@ function skipValue(s: string, i: number): number {
       const close = c === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET;
       i = skipBlank(s, i + 1);
       if (s.charCodeAt(i) === close) {
+        if (depth === deepest) deepest = depth + 1; // an empty {} or [] is a level too
         i++;
       } else {
         if (depth === closers.length) {
@@ -223,6 +247,7 @@ function skipValue(s: string, i: number): number {
           closers = deeper;
         }
         closers[depth++] = close;
+        if (depth > deepest) deepest = depth;
         if (close === CLOSE_BRACE) i = skipKey(s, i);
         if (i < 0) return -1;
         continue;
@@ -250,6 +275,16 @@ function skipValue(s: string, i: number): number {
       }
     }
   }
+}
+
+/** The end of the JSON value that starts at `i` of `s` (just past it), or -1 when none does. Never recurses. */
+export function jsonValueEnd(s: string, i: number): number {
+  return skipValue(s, i);
+}
+
+/** The end of the JSON string that starts at `i` of `s` (just past its closing quote), or -1. */
+export function jsonStringEnd(s: string, i: number): number {
+  return skipString(s, i);
 }
 
 /** Past `"key" :` and any blank after it, at the value; or -1. */

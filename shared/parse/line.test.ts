@@ -189,7 +189,11 @@ describe('when a known field cannot be used as is', () => {
   });
 
   it('does keep non-string hosts and unknown levels in metadata, with level INFO', () => {
-    expect(parseLine('{"level":"chatty","host":{"name":"h"},"msg":"x"}')).toEqual({ level: 'INFO', message: 'x', metadata: { level: 'chatty', host: { name: 'h' } } });
+    expect(parseLine('{"level":"chatty","host":["h"],"msg":"x"}')).toEqual({ level: 'INFO', message: 'x', metadata: { level: 'chatty', host: ['h'] } });
+  });
+
+  it('does read an ECS host object for its name, and keep the object', () => {
+    expect(parseLine('{"host":{"name":"h","ip":"10.0.0.1"},"msg":"x"}')).toEqual({ level: 'INFO', message: 'x', host: 'h', metadata: { host: { name: 'h', ip: '10.0.0.1' } } });
   });
 });
 
@@ -264,5 +268,70 @@ describe('when a line has a __proto__ key', () => {
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
       expect(parsed.metadata!.polluted).toBeUndefined();
     }
+  });
+});
+
+describe('when a JSON record carries the raw line an agent read in `log`', () => {
+  it('does read a Docker json-file line: the line\'s own level and time, the record\'s keys kept', () => {
+    const parsed = parseLine('{"log":"2026-11-01T10:00:00.123Z ERROR payment failed\\n","stream":"stderr","time":"2026-11-01T10:00:05.000000001Z"}');
+    expect(parsed).toEqual({
+      timestamp: '2026-11-01T10:00:00.123Z', level: 'ERROR', message: '2026-11-01T10:00:00.123Z ERROR payment failed',
+      metadata: { stream: 'stderr', time: '2026-11-01T10:00:05.000000001Z' },
+    });
+  });
+
+  it('does read a JSON line inside it, and the agent\'s time when the line has none', () => {
+    const parsed = parseLine(JSON.stringify({ log: '{"level":50,"msg":"boom","pid":7,"spanId":"s1"}\n', stream: 'stdout', time: '2026-11-01T10:00:05Z' }));
+    expect(parsed).toEqual({ timestamp: '2026-11-01T10:00:05.000Z', level: 'ERROR', message: 'boom', metadata: { pid: 7, span_id: 's1', stream: 'stdout' } });
+  });
+
+  it('does let a level the record names itself win over a word in the line', () => {
+    expect(parseLine('{"log":"ERROR count is 0","level":"info"}').level).toBe('INFO');
+    expect(parseLine('{"msg":"chosen","log":"not a message"}')).toEqual({ level: 'INFO', message: 'chosen', metadata: { log: 'not a message' } });
+  });
+
+  it('does read Fluent Bit\'s date, epoch seconds with microseconds', () => {
+    expect(parseLine('{"date":1796109439.488405,"log":"plain words"}')).toEqual({ timestamp: '2026-12-01T07:17:19.488Z', level: 'INFO', message: 'plain words' });
+  });
+});
+
+describe('when a level or time is written in another way', () => {
+  it('does read levels as digits, syslog severities and custom levels above fatal', () => {
+    expect(parseLine('{"level":"30","msg":"x"}').level).toBe('INFO');
+    expect(parseLine('{"level":70,"msg":"x"}').level).toBe('ERROR');
+    expect(parseLine('{"level":3,"msg":"x"}').level).toBe('ERROR');
+    expect(parseLine('{"level":"http","msg":"x"}').level).toBe('INFO');
+  });
+
+  it('does read a protobuf Timestamp object, as Google Cloud Logging writes it', () => {
+    expect(parseLine('{"timestamp":{"seconds":1793527200,"nanos":123456789},"message":"x"}').timestamp).toBe('2026-11-01T10:00:00.123Z');
+    expect(parseLine('{"timestamp":{"seconds":"1793527200"},"message":"x"}').timestamp).toBe('2026-11-01T10:00:00.000Z');
+  });
+
+  it('does keep span ids under span_id, whatever the logger called them', () => {
+    for (const key of ['spanId', 'span_id']) expect(parseLine(JSON.stringify({ msg: 'x', [key]: 'ab12' })).metadata).toEqual({ span_id: 'ab12' });
+  });
+});
+
+describe('when a line holds what a store cannot take', () => {
+  const depthOf = (text: string) => {
+    let depth = 0;
+    let deepest = 0;
+    for (const c of text) {
+      if (c === '{' || c === '[') deepest = Math.max(deepest, ++depth);
+      else if (c === '}' || c === ']') depth--;
+    }
+    return deepest;
+  };
+
+  it('does keep what nests deeper than 32 levels as JSON text, so no store recurses that deep', () => {
+    const deep = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
+    const parsed = parseToText(`{"msg":"x","deep":${deep},"flat":1}`);
+    expect(depthOf(`{${parsed.metadata}}`.replace(/"(?:[^"\\]|\\.)*"/g, '""'))).toBe(33);
+    expect(parseLine(`{"msg":"x","deep":${deep}}`).metadata!.deep).toMatchObject({ a: { a: {} } });
+  });
+
+  it('does replace escaped NULs and lone surrogates with U+FFFD', () => {
+    expect(parseLine('{"msg":"x","k\\u0000":"a\\u0000b\\ud800"}').metadata).toEqual({ 'k\ufffd': 'a\ufffdb\ufffd' });
   });
 });

@@ -1,16 +1,16 @@
 // A plain text line: the message is the whole line, as people search for what they saw in the file;
 // only the level and a leading time are read out of it.
-import type { Level } from '../levels.ts';
+import { levelWordAlternation, normalizeLevel, type Level } from '../levels.ts';
 import { formatIso, leadingTimeMs, utcMs } from './time.ts';
-import { levelNamed, type ParsedLine } from './fields.ts';
+import type { ParsedLine } from './fields.ts';
 
 /** How far into a line the level word is looked for: past it, a word is more likely prose than a level. */
 const LEVEL_WINDOW = 100;
 
 // Whole words only, so `errors`, `ERROR_CODE` and `information` do not count; `[error]`, `<ERROR>`,
-// `ERROR:` and `level=error` do. `err`, `alert` and `log` are left out: as prose they are too common.
-// No nested quantifiers, so a long line cannot make it backtrack.
-const LEVEL_WORD = /\b(?:trace|debug|info|notice|warn|warning|error|fatal|critical|crit|panic|severe|emerg)\b/i;
+// `ERROR:` and `level=error` do. The names shared/levels.ts trusts in prose: `err`, `alert` and `log`
+// are too common as plain words. No nested quantifiers, so a long line cannot make it backtrack.
+const LEVEL_WORD = new RegExp(`\\b(?:${levelWordAlternation('word')})\\b`, 'i');
 
 // nginx and Apache "combined"/"common": 127.0.0.1 - - [25/Nov/2026:13:00:00 +0000] "GET / HTTP/1.1" 500 612
 const ACCESS_LINE = /^\S+ \S+ \S+ \[(\d{2})\/([A-Z][a-z]{2})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-]\d{4})\] "[^"]*" (\d{3})\b/;
@@ -32,7 +32,7 @@ function levelOf(line: string): Level {
   // A coloured `\x1b[31mERROR` would hide the word boundary before ERROR.
   if (head.includes('\u001b')) head = head.replace(/\u001b\[[0-9;]*m/g, ''); // eslint-disable-line no-control-regex
   const word = LEVEL_WORD.exec(head);
-  return (word && levelNamed(word[0])) || 'INFO';
+  return (word && normalizeLevel(word[0])) || 'INFO';
 }
 
 /**

@@ -1,7 +1,7 @@
 // Times in log lines to ISO 8601 UTC. Date.parse and Date#toISOString cost ~250 ns and ~500 ns a call
 // on Node 20, more than the rest of a line's parse, so the shapes loggers actually write are read and
 // written by hand here; anything else goes through shared/duration.ts's parseIsoTime.
-import { parseIsoTime } from '../duration.ts';
+import { daysInMonth, parseIsoTime } from '../duration.ts';
 
 /** The range of a JavaScript Date. */
 const MAX_TIME_MS = 8.64e15;
@@ -11,10 +11,14 @@ const MIN_EPOCH_MS = 946_684_800_000;
 const YEAR_10000_MS = 253_402_300_800_000;
 const EPOCH_DIGITS = /^\d{9,19}(?:\.\d+)?$/;
 
-/** An ISO 8601 string, or epoch seconds / ms / µs / ns as a number or as digits; undefined otherwise. */
+/**
+ * An ISO 8601 string, epoch seconds / ms / µs / ns as a number or as digits, or a protobuf Timestamp
+ * object `{"seconds":…,"nanos":…}` (Google Cloud Logging's structured `timestamp`); undefined otherwise.
+ */
 export function toIsoTime(value: unknown): string | undefined {
   let ms: number | undefined;
   if (typeof value === 'number') ms = fromEpoch(value);
+  else if (value !== null && typeof value === 'object') ms = fromSecondsAndNanos(value as Record<string, unknown>);
   else if (typeof value === 'string' && value.length >= 9 && value.length <= 40) {
     ms = readTime(value, 0, false);
     // Already as toISOString writes it (bunyan, winston, ECS): keep the string rather than build a copy.
@@ -23,6 +27,15 @@ export function toIsoTime(value: unknown): string | undefined {
     if (ms === undefined && EPOCH_DIGITS.test(value)) ms = fromEpoch(Number(value));
   }
   return ms === undefined ? undefined : formatIso(ms);
+}
+
+function fromSecondsAndNanos(value: Record<string, unknown>): number | undefined {
+  const seconds = Number(value.seconds);
+  const nanos = value.nanos === undefined ? 0 : Number(value.nanos);
+  if (typeof value.seconds !== 'number' && typeof value.seconds !== 'string') return undefined;
+  if (!Number.isInteger(seconds) || !Number.isInteger(nanos) || nanos < 0 || nanos >= 1e9) return undefined;
+  const ms = seconds * 1000 + Math.floor(nanos / 1e6);
+  return ms >= MIN_EPOCH_MS ? ms : undefined;
 }
 
 /** The unit is told by size: epoch seconds are ~1.7e9 today, ms ~1.7e12, µs ~1.7e15, ns ~1.7e18. */
@@ -119,11 +132,6 @@ function daysSinceEpoch(year: number, month: number, day: number): number {
   const yearOfEra = y - era * 400;
   const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
   return era * 146_097 + yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear - 719_468;
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month !== 2) return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
 }
 
 const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, '0'));

@@ -3,6 +3,7 @@
 // the file, stamps each line with its byte span and the time, and calls flushIdle from its own timer,
 // so every rule here is testable without a clock or a file.
 import { ConfigError } from '../../../shared/errors.ts';
+import { levelWordAlternation } from '../../../shared/levels.ts';
 
 export interface JoinedEvent {
   /** The lines joined with '\n'; blank lines inside the event are kept, trailing ones are not. */
@@ -47,8 +48,8 @@ const TRACEBACK = 'Traceback (most recent call last):';
 const PYTHON_CHAIN = ['During handling of the above exception, another exception occurred:', 'The above exception was the direct cause of the following exception:'];
 const JAVA_PREFIXES = ['at ', 'Caused by:', 'Suppressed:', '...'];
 
-// `[ERROR]`, `[ warn ]`: a bracketed level opens a record in many text formats.
-const BRACKETED_LEVEL = /^\[ *(?:trace|debug|info|notice|warn|warning|error|err|fatal|critical|crit|severe|panic) *\]/i;
+// `[ERROR]`, `[ warn ]`: a bracketed level opens a record in many text formats (the names: shared/levels.ts).
+const BRACKETED_LEVEL = new RegExp(`^\\[ *(?:${levelWordAlternation('bracketed')}) *\\]`, 'i');
 // A throwable's header with its package, as logback, log4j and JUL print it on the line after the
 // message: `java.lang.IllegalStateException: boom`, `com.acme.Outer$BadThing: x`. The package is
 // required so that a bare `Error: x` (Node's console.error(err)) still starts an event. Each segment

@@ -1,0 +1,106 @@
+// The one ingest path: every protocol decoder (POST /logs now; OTLP, Elasticsearch _bulk and Loki push
+// next) hands it the records it read, and answers in its protocol's terms from what comes back. Nothing
+// here knows which protocol a record came by.
+import { LogFlowError } from '../../shared/errors.ts';
+import type { Rejection } from '../../shared/http.ts';
+import { encodeEvent } from '../../shared/normalize/encode.ts';
+import { normalizeRecord } from '../../shared/normalize/normalize.ts';
+import type { IngestRecord, RecordDefaults } from '../../shared/normalize/record.ts';
+import { formatIso } from '../../shared/parse/time.ts';
+import { eventIdFor } from './event-id.ts';
+
+/** What ingest needs of the queue: append entries (events as JSON text) all or none, and how many wait. */
+export interface IngestQueue {
+  /** Resolves only once the queue has every entry; throws when it took none. */
+  append(entries: string[]): Promise<void>;
+  /** Entries waiting for the slowest store. */
+  backlog(): Promise<number>;
+}
+
+/** One record's fate, in the order the records were given. */
+export type RecordOutcome = { status: 'accepted'; eventId: string } | { status: 'refused'; reason: string };
+
+export interface IngestResult {
+  /** Records the queue now holds: every configured store will take them. */
+  accepted: number;
+  /** Per record, in order. */
+  outcomes: RecordOutcome[];
+  /** The refused ones alone, by index, for answers that list them. */
+  refused: Rejection[];
+}
+
+export interface IngestOptions {
+  queue: IngestQueue;
+  /** Backlog above which ingest answers "slow down" (429) rather than fill the queue. */
+  maxBacklog: number;
+  /** The clock, for tests. */
+  now?: () => number;
+}
+
+/**
+ * Normalises each record, gives an event_id to those without one, appends what is good to the queue in
+ * one go, and says per record what happened. Throws a transient LogFlowError (BACKPRESSURE, 429, or
+ * QUEUE_UNAVAILABLE, 503, each with retryAfterSeconds) when nothing was taken and the same request can
+ * succeed later: the decoder answers "send it all again".
+ */
+export class IngestPath {
+  private backlog = { value: 0, at: -Infinity };
+
+  constructor(private readonly o: IngestOptions) {}
+
+  async ingest(projectId: number, records: readonly IngestRecord[], defaults: RecordDefaults = {}): Promise<IngestResult> {
+    const now = this.o.now?.() ?? Date.now();
+    await this.checkBacklog(now);
+    const ingestTs = formatIso(now)!;
+    const outcomes: RecordOutcome[] = new Array(records.length);
+    const refused: Rejection[] = [];
+    const entries: string[] = [];
+    // The same derived id twice in one request is one event: append it once.
+    let seen: Set<string> | undefined;
+    for (let i = 0; i < records.length; i++) {
+      const n = normalizeRecord(records[i]!, defaults, now);
+      if (!n.ok) {
+        outcomes[i] = { status: 'refused', reason: n.reason };
+        refused.push({ index: i, reason: n.reason });
+        continue;
+      }
+      const eventId = n.event.event_id ?? eventIdFor(projectId, defaults, n.event.identity);
+      outcomes[i] = { status: 'accepted', eventId };
+      if (n.event.event_id === undefined && n.event.identity !== undefined) {
+        seen ??= new Set();
+        if (seen.has(eventId)) continue;
+        seen.add(eventId);
+      }
+      entries.push(encodeEvent(n.event, projectId, ingestTs, eventId));
+    }
+    if (entries.length > 0) await this.append(entries);
+    return { accepted: records.length - refused.length, outcomes, refused };
+  }
+
+  private async append(entries: string[]): Promise<void> {
+    try {
+      await this.o.queue.append(entries);
+    } catch (err) {
+      if (err instanceof LogFlowError) throw err;
+      throw unavailable(err);
+    }
+  }
+
+  /** Backpressure: past the high-water mark, clients are asked to come back rather than fill Redis. */
+  private async checkBacklog(now: number): Promise<void> {
+    if (now - this.backlog.at > 1000) {
+      try {
+        this.backlog = { value: await this.o.queue.backlog(), at: now };
+      } catch (err) {
+        throw unavailable(err);
+      }
+    }
+    if (this.backlog.value >= this.o.maxBacklog) {
+      throw new LogFlowError('BACKPRESSURE', `the ingest backlog is full (${this.backlog.value} events waiting for the stores): retry later`, { transient: true, retryAfterSeconds: 5 });
+    }
+  }
+}
+
+function unavailable(err: unknown): LogFlowError {
+  return new LogFlowError('QUEUE_UNAVAILABLE', `Redis is unavailable: ${(err as Error)?.message ?? err}`, { transient: true, retryAfterSeconds: 2, cause: err });
+}
