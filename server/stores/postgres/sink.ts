@@ -74,26 +74,31 @@ function rejectReason(err: unknown): string {
   return `PostgreSQL refused the event${column ? ` (${column})` : ''}: ${message}${detail ? `. ${detail}` : ''}`;
 }
 
-/** One array per column, in LOG_COLUMNS order; undefined optional fields become NULL. */
+/**
+ * One event as the row this store writes, in LOG_COLUMNS order; undefined optional fields become NULL.
+ * Exported so bench/ loads its data set (COPY) with exactly the rows the sink would write.
+ */
+export function toRow(e: LogEvent): unknown[] {
+  return [
+    e.project_id,
+    e.event_id,
+    toPgTime(e.timestamp),
+    toPgTime(e.ingest_ts),
+    e.service,
+    e.level,
+    e.message,
+    e.trace_id ?? null,
+    e.request_id ?? null,
+    e.host ?? null,
+    e.env ?? null,
+    e.metadata === undefined ? null : JSON.stringify(e.metadata),
+  ];
+}
+
+/** One array per column, in LOG_COLUMNS order. */
 function toColumns(events: LogEvent[]): unknown[][] {
   const columns: unknown[][] = Array.from({ length: 12 }, () => new Array<unknown>(events.length));
-  events.forEach((e, i) => {
-    const row = [
-      e.project_id,
-      e.event_id,
-      toPgTime(e.timestamp),
-      toPgTime(e.ingest_ts),
-      e.service,
-      e.level,
-      e.message,
-      e.trace_id ?? null,
-      e.request_id ?? null,
-      e.host ?? null,
-      e.env ?? null,
-      e.metadata === undefined ? null : JSON.stringify(e.metadata),
-    ];
-    row.forEach((v, c) => (columns[c]![i] = v));
-  });
+  events.forEach((e, i) => toRow(e).forEach((v, c) => (columns[c]![i] = v)));
   return columns;
 }
 
