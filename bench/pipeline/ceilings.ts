@@ -18,7 +18,7 @@ import { LOG_COLUMNS } from '../../server/stores/postgres/query.ts';
 import { migrateLogs } from '../../server/stores/postgres/schema.ts';
 import { toRow } from '../../server/stores/postgres/sink.ts';
 import { cpuSecondsOf } from './proc.ts';
-import { adminQuery, databaseUrl, dropDatabase, dropOpenSearchNamespace, OPENSEARCH_URL, REDIS_URL, uniqueName } from './stack.ts';
+import { adminQuery, dropDatabase, dropOpenSearchNamespace, OPENSEARCH_URL, pgPool, REDIS_URL, uniqueName } from './stack.ts';
 
 export interface Ceiling {
   perSecond: number;
@@ -50,7 +50,7 @@ function resp(args: string[]): string {
 }
 
 /** Counts the replies in what Redis sent so far; keeps a reply cut in two for the next chunk. */
-class ReplyCounter {
+export class ReplyCounter {
   private rest: Buffer = Buffer.alloc(0);
   replies = 0;
   errors: string[] = [];
@@ -146,7 +146,7 @@ export async function copyRows(client: pg.PoolClient | pg.Client, chunks: Iterab
 /** A database with LogFlow's own projects and logs tables (the schema module's DDL), and the projects the events name. */
 export async function logsDatabase(name: string, projectIds: number[]): Promise<pg.Pool> {
   await adminQuery(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
-  const pool = new pg.Pool({ connectionString: databaseUrl(name), max: 2 });
+  const pool = pgPool(name, 2);
   await migrateProjects(pool);
   await migrateLogs(pool);
   for (const id of projectIds) await pool.query("INSERT INTO projects (id, name, api_key_hash) VALUES ($1, $2, $3)", [id, `p${id}`, `bench-${id}-${uniqueName('k')}`]);

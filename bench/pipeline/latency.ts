@@ -11,8 +11,7 @@ import { EventGenerator } from './events.ts';
 import { percentile } from './http-load.ts';
 import { cpuSecondsOf, MachineLoad } from './proc.ts';
 import { fmt, type Report } from './report.ts';
-import { BenchStack, uniqueName, type LogflowProcess } from './stack.ts';
-import pg from 'pg';
+import { BenchStack, pgClient, uniqueName, type LogflowProcess } from './stack.ts';
 
 const SINKS = ['opensearch', 'postgres', 'file'];
 const POLL_MS = 100;
@@ -143,8 +142,7 @@ async function waitDrained(redis: ReturnType<typeof connect>, namespace: string)
 }
 
 async function storedCounts(stack: BenchStack): Promise<{ postgres: number; opensearch: number }> {
-  const c = new pg.Client({ connectionString: stack.databaseUrl });
-  await c.connect();
+  const c = await pgClient(stack.database);
   try {
     const postgres = Number((await c.query("SELECT count(*) AS n FROM logs WHERE service = 'latency'")).rows[0].n);
     return { postgres, opensearch: await countDocs(stack.namespace) };

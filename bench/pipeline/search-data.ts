@@ -12,7 +12,7 @@ import { migrateLogs } from '../../server/stores/postgres/schema.ts';
 import { toRow } from '../../server/stores/postgres/sink.ts';
 import { copyRows, csvLine, putTemplate, sendBulk } from './ceilings.ts';
 import { EventGenerator, GENERATOR_VERSION, QUERY_WORDS } from './events.ts';
-import { adminQuery, databaseUrl, dropDatabase, dropOpenSearchNamespace, OPENSEARCH_URL, uniqueName } from './stack.ts';
+import { adminQuery, dropDatabase, dropOpenSearchNamespace, OPENSEARCH_URL, pgClient, pgPool, uniqueName } from './stack.ts';
 
 export const SEARCH_DATABASE = 'logflow_bench_search';
 export const SEARCH_NAMESPACE = 'benchsearch';
@@ -56,12 +56,11 @@ async function postgresFingerprint(): Promise<string> {
   const name = uniqueName('logflow_bench_probe_');
   await adminQuery(`CREATE DATABASE ${name}`);
   try {
-    const pool = new pg.Pool({ connectionString: databaseUrl(name), max: 1 });
+    const pool = pgPool(name, 1);
     await migrateProjects(pool);
     await migrateLogs(pool);
     await pool.end();
-    const c = new pg.Client({ connectionString: databaseUrl(name) });
-    await c.connect();
+    const c = await pgClient(name);
     const schema = await describeSchema(c);
     await c.end();
     return sha([schema, toRow(sampleEvent())]);
@@ -76,8 +75,7 @@ function openSearchFingerprint(): string {
 }
 
 async function withClient<T>(db: string, f: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: databaseUrl(db) });
-  await c.connect();
+  const c = await pgClient(db);
   try {
     return await f(c);
   } finally {
@@ -161,7 +159,7 @@ async function loadPostgres(d: Dataset, collect?: (e: LogEvent, i: number) => vo
   const t0 = performance.now();
   await dropDatabase(SEARCH_DATABASE);
   await adminQuery(`CREATE DATABASE ${SEARCH_DATABASE}`);
-  const pool = new pg.Pool({ connectionString: databaseUrl(SEARCH_DATABASE), max: 1 });
+  const pool = pgPool(SEARCH_DATABASE, 1);
   await migrateProjects(pool);
   await migrateLogs(pool);
   await pool.end();

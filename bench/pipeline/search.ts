@@ -35,7 +35,15 @@ interface Shape {
 const show = (params: Record<string, string>) => Object.entries(params).map(([k, v]) => `${k}=${v}`).join('&');
 const iso = (ms: number) => new Date(ms).toISOString();
 const inRange = (e: LogEvent, from: number, to: number) => Date.parse(e.timestamp) >= from && Date.parse(e.timestamp) < to;
-const words = (e: LogEvent) => e.message.toLowerCase().split(/[^a-z0-9]+/);
+// Issue 10 lets words match the string values of metadata too; an answer right under either reading passes.
+const texts = (e: LogEvent): string[] => {
+  const out = [e.message];
+  const walk = (v: unknown) => (typeof v === 'string' ? out.push(v) : v && typeof v === 'object' && Object.values(v).forEach(walk));
+  walk(e.metadata);
+  return out.map((t) => t.toLowerCase());
+};
+const hasWord = (e: LogEvent, w: string) => texts(e).some((t) => t.split(/[^a-z0-9]+/).includes(w));
+const hasPhrase = (e: LogEvent, p: string) => texts(e).some((t) => t.split(/[^a-z0-9]+/).join(' ').includes(p));
 const at = (o: unknown, dotted: string): unknown => dotted.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
 
 function shapes(d: Dataset): Shape[] {
@@ -52,11 +60,11 @@ function shapes(d: Dataset): Shape[] {
         return [{ params: { level: levels.join(','), from: iso(from), to: iso(from + width) }, holds: (e: LogEvent) => levels.includes(e.level) && inRange(e, from, from + width), matches: true }];
       }),
     },
-    { name: 'one word', added: false, variants: QUERY_WORDS.map((w) => ({ params: { q: w }, holds: (e: LogEvent) => words(e).includes(w), matches: (d.samples.wordCounts[w] ?? 1) > 0 })) },
+    { name: 'one word', added: false, variants: QUERY_WORDS.map((w) => ({ params: { q: w }, holds: (e: LogEvent) => hasWord(e, w), matches: (d.samples.wordCounts[w] ?? 1) > 0 })) },
     {
       name: 'a phrase',
       added: true,
-      variants: [PHRASE, 'card declined', 'transaction rolled back'].map((p) => ({ params: { q: `"${p}"` }, holds: (e: LogEvent) => e.message.toLowerCase().includes(p), matches: true })),
+      variants: [PHRASE, 'card declined', 'transaction rolled back'].map((p) => ({ params: { q: `"${p}"` }, holds: (e: LogEvent) => hasPhrase(e, p), matches: true })),
       mustBeEmpty: { q: `"${REVERSED_PHRASE}"` },
     },
     { name: 'a field value', added: true, variants: [field('http.status', '503'), field('http.status', '404'), field('user.plan', 'enterprise'), ...d.samples.userIds.slice(0, 7).map((u) => field('user.id', String(u)))] },

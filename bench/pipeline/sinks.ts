@@ -3,14 +3,13 @@
 // Then 1 vs 2 worker processes on one sink (the same group, a fresh store).
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import pg from 'pg';
 import type { LogEvent } from '../../shared/event.ts';
 import { connect, fillStream, watchDrain, type Drain } from './backlog.ts';
 import { bulkCeiling, copyCeiling, countDocs, fileCeiling, type Ceiling } from './ceilings.ts';
 import { enriched, recentEvents, type ClientEvent } from './events.ts';
 import { cpuSecondsOf, MachineLoad } from './proc.ts';
 import { fmt, verdict, type Report, type Section } from './report.ts';
-import { BenchStack } from './stack.ts';
+import { BenchStack, pgClient } from './stack.ts';
 
 type SinkName = 'postgres' | 'opensearch' | 'file';
 const SINKS: SinkName[] = ['postgres', 'opensearch', 'file'];
@@ -93,8 +92,7 @@ async function drainWith(sink: SinkName, workers: number, events: ClientEvent[],
 async function storedIn(sink: SinkName, stack: BenchStack): Promise<number> {
   if (sink === 'opensearch') return countDocs(stack.namespace);
   if (sink === 'postgres') {
-    const c = new pg.Client({ connectionString: stack.databaseUrl });
-    await c.connect();
+    const c = await pgClient(stack.database);
     try {
       return Number((await c.query('SELECT count(DISTINCT event_id) AS n FROM logs')).rows[0].n);
     } finally {

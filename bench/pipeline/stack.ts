@@ -31,9 +31,23 @@ export function uniqueName(prefix: string): string {
   return `${prefix}${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 }
 
-export async function adminQuery(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: databaseUrl('postgres') });
+// A connection cut by the server (a database dropped WITH (FORCE), someone's pg_terminate_backend)
+// fails the query it runs; with no query running it must not crash the bench as an unhandled 'error'.
+export function pgPool(database: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: databaseUrl(database), max });
+  pool.on('error', () => {});
+  return pool;
+}
+
+export async function pgClient(database: string): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString: databaseUrl(database) });
+  c.on('error', () => {});
   await c.connect();
+  return c;
+}
+
+export async function adminQuery(sql: string): Promise<void> {
+  const c = await pgClient('postgres');
   try {
     await c.query(sql);
   } finally {
