@@ -2,6 +2,7 @@
 // and with a `logflow worker` draining beside it; its CPU from its own /proc counters. Beside it the
 // raw ceiling, Redis XADD pipelined with the same stream entries, and the OTLP and `_bulk`
 // endpoints (issue 9) where this build has them.
+import http from 'node:http';
 import type { LogEvent } from '../../shared/event.ts';
 import { connect, groupBacklog } from './backlog.ts';
 import { redisCpu, xaddCeiling, type Ceiling } from './ceilings.ts';
@@ -11,7 +12,6 @@ import { bodies, endpoint, PROTOCOLS, type Protocol } from './ingest-bodies.ts';
 import { cpuSecondsOf, MachineLoad } from './proc.ts';
 import { fmt, verdict, type Report } from './report.ts';
 import { BenchStack, dropRedisNamespace, uniqueName } from './stack.ts';
-import http from 'node:http';
 
 const TARGET = { perSecond: 150_000, cpuPerMillion: 6 };
 const CONCURRENCY = 8;
