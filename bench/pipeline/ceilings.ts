@@ -18,6 +18,7 @@ import { LOG_COLUMNS } from '../../server/stores/postgres/query.ts';
 import { migrateLogs } from '../../server/stores/postgres/schema.ts';
 import { toRow } from '../../server/stores/postgres/sink.ts';
 import { cpuSecondsOf } from './proc.ts';
+import { fmt } from './report.ts';
 import { adminQuery, dropDatabase, dropOpenSearchNamespace, OPENSEARCH_URL, pgPool, REDIS_URL, uniqueName } from './stack.ts';
 
 export interface Ceiling {
@@ -30,6 +31,17 @@ export interface Ceiling {
   /** What the target holds afterwards (a check that the ceiling did the whole job). */
   stored: number;
   how: string;
+}
+
+/**
+ * The better of two tries of a ceiling, one taken before the figure it stands beside and one after:
+ * on a shared machine a single try can land in someone else's busy moment, and a ceiling is what the
+ * service can do. `how` says both.
+ */
+export async function bestOfTwo(first: Ceiling, second: () => Promise<Ceiling>): Promise<Ceiling> {
+  const again = await second();
+  const best = again.perSecond > first.perSecond ? again : first;
+  return { ...best, how: `${best.how}; best of 2 tries, before and after (${fmt(first.perSecond)}/s, ${fmt(again.perSecond)}/s)` };
 }
 
 const perMillion = (cpu: number, n: number) => cpu / (n / 1e6);

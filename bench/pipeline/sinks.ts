@@ -5,7 +5,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LogEvent } from '../../shared/event.ts';
 import { connect, fillStream, watchDrain, type Drain } from './backlog.ts';
-import { bulkCeiling, copyCeiling, countDocs, fileCeiling, type Ceiling } from './ceilings.ts';
+import { bestOfTwo, bulkCeiling, copyCeiling, countDocs, fileCeiling, type Ceiling } from './ceilings.ts';
 import { enriched, recentEvents, type ClientEvent } from './events.ts';
 import { cpuSecondsOf, MachineLoad } from './proc.ts';
 import { fmt, verdict, type Report, type Section } from './report.ts';
@@ -30,9 +30,13 @@ interface Drained {
 export async function sinksStage(o: SinksOptions, report: Report, track: (s: BenchStack) => void): Promise<void> {
   const section = report.section(`sinks: a backlog of ${fmt(o.events)} events drained by \`logflow worker\`, one sink at a time`);
   const events = recentEvents(o.events, 22, 's');
+  // The ceilings write the same events under project 1, the project of a fresh installation.
+  const ingestTs = new Date().toISOString();
+  const rows = events.map((e) => enriched(e, 1, ingestTs));
   for (const sink of SINKS) {
+    const before = await ceilingOf(sink, rows);
     const one = await drainWith(sink, 1, events, track, section);
-    const ceiling = await ceilingOf(sink, one.rows);
+    const ceiling = await bestOfTwo(before, () => ceilingOf(sink, rows));
     section.rows.push(row(`${sink}, 1 worker`, one.result, ceiling, o.events, sink !== 'file'));
     section.rows.push({ what: `  raw ceiling: ${sink}`, figure: '', ceiling: `${fmt(ceiling.perSecond)}/s${ceiling.serviceCpuPerMillion !== undefined ? `, PostgreSQL backend ${fmt(ceiling.serviceCpuPerMillion, 1)} CPU-s/M` : ''}`, note: `${ceiling.how}; ${fmt(ceiling.stored)} stored` });
     if (o.scaleSinks.includes(sink)) {
@@ -65,7 +69,7 @@ async function ceilingOf(sink: SinkName, rows: LogEvent[]): Promise<Ceiling> {
 }
 
 /** A fresh installation, the backlog in its stream, `workers` worker processes on one sink until it is drained. */
-async function drainWith(sink: SinkName, workers: number, events: ClientEvent[], track: (s: BenchStack) => void, section: Section): Promise<{ result: Drained; rows: LogEvent[] }> {
+async function drainWith(sink: SinkName, workers: number, events: ClientEvent[], track: (s: BenchStack) => void, section: Section): Promise<{ result: Drained }> {
   const stack = await BenchStack.create({ opensearch: sink === 'opensearch' });
   track(stack);
   const redis = connect();
@@ -82,7 +86,7 @@ async function drainWith(sink: SinkName, workers: number, events: ClientEvent[],
     section.load!.push({ label: `${sink}, ${workers} worker${workers > 1 ? 's' : ''}`, window: load.stop() });
     await stack.stopProcesses();
     const stored = await storedIn(sink, stack);
-    return { result: { drain, workerCpuPerMillion: cpu / (events.length / 1e6), stored }, rows };
+    return { result: { drain, workerCpuPerMillion: cpu / (events.length / 1e6), stored } };
   } finally {
     redis.disconnect();
     await stack.destroy();
