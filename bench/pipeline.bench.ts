@@ -5,6 +5,7 @@
 //   npm run bench:pipeline -- --events 100000           # stages 1-2 on fewer events (default 300,000)
 //   npm run bench:pipeline -- --search-events 1000000   # a smaller search data set (default 10,000,000)
 //   npm run bench:pipeline -- --rebuild                 # load the search data set again even if it is current
+//   npm run bench:pipeline -- --drop-search-data        # remove every kept search data set, then exit
 //   npm run bench:pipeline -- --json out.json           # the figures as JSON too
 // Real `logflow server`, `worker` and `ship` processes against the local Redis, PostgreSQL and
 // OpenSearch, each stage in a database, namespace and directory of its own, removed at its end (the
@@ -17,6 +18,7 @@ import { ingestStage } from './pipeline/ingest.ts';
 import { latencyStage } from './pipeline/latency.ts';
 import { Report } from './pipeline/report.ts';
 import { searchStage } from './pipeline/search.ts';
+import { dropSearchData } from './pipeline/search-data.ts';
 import { sinksStage } from './pipeline/sinks.ts';
 import { ROOT, type BenchStack } from './pipeline/stack.ts';
 
@@ -29,6 +31,7 @@ const { values: flags } = parseArgs({
     'search-events': { type: 'string', default: '10000000' },
     only: { type: 'string', default: STAGES.join(',') },
     rebuild: { type: 'boolean', default: false },
+    'drop-search-data': { type: 'boolean', default: false },
     'ingest-worker-sinks': { type: 'string', default: 'file' },
     'scale-sinks': { type: 'string', default: 'postgres,opensearch' },
     'latency-seconds': { type: 'string', default: '30' },
@@ -70,6 +73,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 async function main(): Promise<void> {
+  if (flags['drop-search-data']) {
+    const removed = await dropSearchData();
+    console.log(removed.length ? `removed ${removed.join(', ')}` : 'no kept search data set to remove');
+    return;
+  }
   // A stale bundle would run every logflow process through tsx: slower, and not what users run.
   execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { stdio: 'inherit', cwd: ROOT });
   const report = new Report();

@@ -14,8 +14,14 @@ import { copyRows, csvLine, putTemplate, sendBulk } from './ceilings.ts';
 import { EventGenerator, GENERATOR_VERSION, QUERY_WORDS } from './events.ts';
 import { adminQuery, dropDatabase, dropOpenSearchNamespace, OPENSEARCH_URL, pgClient, pgPool, uniqueName } from './stack.ts';
 
-export const SEARCH_DATABASE = 'logflow_bench_search';
-export const SEARCH_NAMESPACE = 'benchsearch';
+/** Where a data set of `events` events is kept: one per size, so a quick run on a small one leaves the large one alone. */
+export interface Where {
+  database: string;
+  namespace: string;
+}
+export function searchDataWhere(events: number): Where {
+  return { database: `logflow_bench_search_${events}`, namespace: `benchsearch-${events}` };
+}
 /** The project searched, and a neighbour whose events every query must leave out. */
 export const PROJECTS = [
   { id: 1, name: 'bench', key: 'lf_bench_search_project_1' },
@@ -83,16 +89,16 @@ async function withClient<T>(db: string, f: (c: pg.Client) => Promise<T>): Promi
   }
 }
 
-async function readPostgresRecord(): Promise<StoreRecord | undefined> {
+async function readPostgresRecord(where: Where): Promise<StoreRecord | undefined> {
   try {
-    return await withClient(SEARCH_DATABASE, async (c) => (await c.query(`SELECT value FROM bench_dataset WHERE store = 'postgres'`)).rows[0]?.value as StoreRecord | undefined);
+    return await withClient(where.database, async (c) => (await c.query(`SELECT value FROM bench_dataset WHERE store = 'postgres'`)).rows[0]?.value as StoreRecord | undefined);
   } catch {
     return undefined; // no database or no record: never finished loading
   }
 }
 
-async function readOpenSearchRecord(): Promise<StoreRecord | undefined> {
-  const r = await fetch(`${OPENSEARCH_URL}/_index_template/${templateName(SEARCH_NAMESPACE)}`).catch(() => undefined);
+async function readOpenSearchRecord(where: Where): Promise<StoreRecord | undefined> {
+  const r = await fetch(`${OPENSEARCH_URL}/_index_template/${templateName(where.namespace)}`).catch(() => undefined);
   if (!r?.ok) return undefined;
   const body = (await r.json()) as { index_templates?: { index_template: { _meta?: { bench?: StoreRecord } } }[] };
   return body.index_templates?.[0]?.index_template._meta?.bench;
@@ -142,28 +148,28 @@ function sampler(d: Dataset): (e: LogEvent, i: number) => void {
   };
 }
 
-async function writePostgresRecord(record: StoreRecord): Promise<void> {
-  await withClient(SEARCH_DATABASE, async (c) => {
+async function writePostgresRecord(where: Where, record: StoreRecord): Promise<void> {
+  await withClient(where.database, async (c) => {
     await c.query('CREATE TABLE IF NOT EXISTS bench_dataset (store text PRIMARY KEY, value jsonb NOT NULL)');
     await c.query(`INSERT INTO bench_dataset VALUES ('postgres', $1) ON CONFLICT (store) DO UPDATE SET value = EXCLUDED.value`, [JSON.stringify(record)]);
   });
 }
 
-async function writeOpenSearchRecord(record: StoreRecord): Promise<void> {
-  const t = indexTemplate(SEARCH_NAMESPACE);
-  const r = await fetch(`${OPENSEARCH_URL}/_index_template/${templateName(SEARCH_NAMESPACE)}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...t, _meta: { ...t._meta, bench: record } }) });
+async function writeOpenSearchRecord(where: Where, record: StoreRecord): Promise<void> {
+  const t = indexTemplate(where.namespace);
+  const r = await fetch(`${OPENSEARCH_URL}/_index_template/${templateName(where.namespace)}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...t, _meta: { ...t._meta, bench: record } }) });
   if (!r.ok) throw new Error(`OpenSearch refused the index template: ${await r.text()}`);
 }
 
-async function loadPostgres(d: Dataset, collect?: (e: LogEvent, i: number) => void): Promise<number> {
+async function loadPostgres(where: Where, d: Dataset, collect?: (e: LogEvent, i: number) => void): Promise<number> {
   const t0 = performance.now();
-  await dropDatabase(SEARCH_DATABASE);
-  await adminQuery(`CREATE DATABASE ${SEARCH_DATABASE}`);
-  const pool = pgPool(SEARCH_DATABASE, 1);
+  await dropDatabase(where.database);
+  await adminQuery(`CREATE DATABASE ${where.database}`);
+  const pool = pgPool(where.database, 1);
   await migrateProjects(pool);
   await migrateLogs(pool);
   await pool.end();
-  await withClient(SEARCH_DATABASE, async (c) => {
+  await withClient(where.database, async (c) => {
     for (const p of PROJECTS) await c.query('INSERT INTO projects (id, name, api_key_hash, key_prefix) VALUES ($1, $2, $3, $4)', [p.id, p.name, hashKey(p.key), p.key.slice(0, 8)]);
     await c.query("SELECT setval(pg_get_serial_sequence('projects', 'id'), (SELECT max(id) FROM projects))");
     // Indexes are built once after the rows are in (PostgreSQL's advice for a bulk load), from
@@ -194,28 +200,28 @@ function* chunks(events: Iterable<LogEvent>, tick: (n: number) => void): Generat
   if (text) yield text;
 }
 
-async function settings(body: unknown): Promise<void> {
-  const r = await fetch(`${OPENSEARCH_URL}/${indexPattern(SEARCH_NAMESPACE)}/_settings`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+async function settings(where: Where, body: unknown): Promise<void> {
+  const r = await fetch(`${OPENSEARCH_URL}/${indexPattern(where.namespace)}/_settings`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (!r.ok) throw new Error(`OpenSearch refused the settings ${JSON.stringify(body)}: ${await r.text()}`);
 }
 
-async function loadOpenSearch(d: Dataset): Promise<number> {
+async function loadOpenSearch(where: Where, d: Dataset): Promise<number> {
   const t0 = performance.now();
-  await dropOpenSearchNamespace(SEARCH_NAMESPACE);
-  await putTemplate(SEARCH_NAMESPACE);
+  await dropOpenSearchNamespace(where.namespace);
+  await putTemplate(where.namespace);
   // Every daily index made first from the template, then written without refreshes or a translog
   // fsync per request; both go back to the template's values at the end.
   for (let ms = d.spanStartMs - DAY; ms <= d.spanEndMs + DAY; ms += DAY) {
-    await fetch(`${OPENSEARCH_URL}/${indexNameFor(SEARCH_NAMESPACE, new Date(ms).toISOString())}`, { method: 'PUT' });
+    await fetch(`${OPENSEARCH_URL}/${indexNameFor(where.namespace, new Date(ms).toISOString())}`, { method: 'PUT' });
   }
-  await settings({ index: { refresh_interval: '-1', 'translog.durability': 'async' } });
+  await settings(where, { index: { refresh_interval: '-1', 'translog.durability': 'async' } });
   const tick = progress('OpenSearch _bulk', d.events);
   let batch: LogEvent[] = [];
   let sent = 0;
   const inFlight = new Set<Promise<void>>();
   const flush = async () => {
     let text = '';
-    for (const e of batch) text += `${JSON.stringify({ create: { _index: indexNameFor(SEARCH_NAMESPACE, e.timestamp), _id: documentId(e) } })}\n${JSON.stringify(toDocument(e))}\n`;
+    for (const e of batch) text += `${JSON.stringify({ create: { _index: indexNameFor(where.namespace, e.timestamp), _id: documentId(e) } })}\n${JSON.stringify(toDocument(e))}\n`;
     batch = [];
     const p = sendBulk([Buffer.from(text)], 1).then(({ failed, firstError }) => {
       if (failed) throw new Error(`${failed} documents failed: ${firstError}`);
@@ -233,13 +239,14 @@ async function loadOpenSearch(d: Dataset): Promise<number> {
   }
   if (batch.length) await flush();
   await Promise.all(inFlight);
-  const template = indexTemplate(SEARCH_NAMESPACE).template.settings;
-  await settings({ index: { refresh_interval: template.refresh_interval, 'translog.durability': 'request' } });
-  await fetch(`${OPENSEARCH_URL}/${indexPattern(SEARCH_NAMESPACE)}/_refresh`, { method: 'POST' });
+  const template = indexTemplate(where.namespace).template.settings;
+  await settings(where, { index: { refresh_interval: template.refresh_interval, 'translog.durability': 'request' } });
+  await fetch(`${OPENSEARCH_URL}/${indexPattern(where.namespace)}/_refresh`, { method: 'POST' });
   return (performance.now() - t0) / 1000;
 }
 
 export interface Loaded {
+  where: Where;
   dataset: Dataset;
   /** Seconds each store took to load in this run; absent for a store that was reused. */
   loaded: { postgres?: number; opensearch?: number };
@@ -249,12 +256,13 @@ const sameDataset = (a: Dataset, b: Dataset) => a.generator === b.generator && a
 
 /** The kept data set of `events` events in both stores, loading what is missing or out of date. */
 export async function ensureSearchData(events: number, rebuild: boolean): Promise<Loaded> {
+  const where = searchDataWhere(events);
   const [pgFp, osFp] = [await postgresFingerprint(), openSearchFingerprint()];
-  const [pgRec, osRec] = rebuild ? [undefined, undefined] : [await readPostgresRecord(), await readOpenSearchRecord()];
+  const [pgRec, osRec] = rebuild ? [undefined, undefined] : [await readPostgresRecord(where), await readOpenSearchRecord(where)];
   const fits = (r: StoreRecord | undefined, fp: string) => r && r.fingerprint === fp && r.dataset.generator === GENERATOR_VERSION && r.dataset.events === events;
   const pgOk = fits(pgRec, pgFp);
   const osOk = fits(osRec, osFp) && (!pgOk || sameDataset(osRec!.dataset, pgRec!.dataset));
-  if (pgOk && osOk) return { dataset: pgRec!.dataset, loaded: {} };
+  if (pgOk && osOk) return { where, dataset: pgRec!.dataset, loaded: {} };
   // A store still good keeps its span and samples; otherwise a new span ending now.
   const kept = pgOk ? pgRec!.dataset : osOk ? osRec!.dataset : undefined;
   const end = Math.floor(Date.now() / 3_600_000) * 3_600_000;
@@ -262,9 +270,27 @@ export async function ensureSearchData(events: number, rebuild: boolean): Promis
   const collect = kept ? undefined : sampler(dataset);
   console.error(`search data set: loading ${[!pgOk && 'PostgreSQL', !osOk && 'OpenSearch'].filter(Boolean).join(' and ')} with ${events.toLocaleString('en-US')} events (${SPAN_DAYS} days)`);
   // Both at once: each store takes about a core. The samples come from the first pass only.
-  const [pgSeconds, osSeconds] = await Promise.all([pgOk ? undefined : loadPostgres(dataset, collect), osOk ? undefined : loadOpenSearch(dataset)]);
+  const [pgSeconds, osSeconds] = await Promise.all([pgOk ? undefined : loadPostgres(where, dataset, collect), osOk ? undefined : loadOpenSearch(where, dataset)]);
   // Recorded once both passes are done, so each record holds the whole set of samples.
-  if (pgSeconds !== undefined) await writePostgresRecord({ dataset, fingerprint: pgFp, loadSeconds: pgSeconds });
-  if (osSeconds !== undefined) await writeOpenSearchRecord({ dataset, fingerprint: osFp, loadSeconds: osSeconds });
-  return { dataset, loaded: { postgres: pgSeconds, opensearch: osSeconds } };
+  if (pgSeconds !== undefined) await writePostgresRecord(where, { dataset, fingerprint: pgFp, loadSeconds: pgSeconds });
+  if (osSeconds !== undefined) await writeOpenSearchRecord(where, { dataset, fingerprint: osFp, loadSeconds: osSeconds });
+  return { where, dataset, loaded: { postgres: pgSeconds, opensearch: osSeconds } };
+}
+
+/** Removes every kept search data set, of any size; what it removed. */
+export async function dropSearchData(): Promise<string[]> {
+  const removed: string[] = [];
+  const dbs = await withClient('postgres', (c) => c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'logflow\\_bench\\_search\\_%'"));
+  for (const { datname } of dbs.rows) {
+    await dropDatabase(datname);
+    removed.push(`database ${datname}`);
+  }
+  const r = await fetch(`${OPENSEARCH_URL}/_index_template/benchsearch-*`).catch(() => undefined);
+  const templates = r?.ok ? ((await r.json()) as { index_templates: { name: string }[] }).index_templates : [];
+  for (const { name } of templates) {
+    const namespace = name.replace(/-logs$/, '');
+    await dropOpenSearchNamespace(namespace);
+    removed.push(`OpenSearch ${indexPattern(namespace)}`);
+  }
+  return removed;
 }

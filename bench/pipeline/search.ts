@@ -8,7 +8,7 @@ import { PHRASE, QUERY_WORDS, REVERSED_PHRASE } from './events.ts';
 import { percentile } from './http-load.ts';
 import { MachineLoad } from './proc.ts';
 import { fmt, verdict, type Report } from './report.ts';
-import { ensureSearchData, PROJECTS, SEARCH_DATABASE, SEARCH_NAMESPACE, type Dataset } from './search-data.ts';
+import { ensureSearchData, PROJECTS, type Dataset } from './search-data.ts';
 import { BenchStack } from './stack.ts';
 
 const TARGET_P95_MS = 200;
@@ -125,11 +125,11 @@ async function check(agent: http.Agent, url: string, s: Shape): Promise<string |
 }
 
 export async function searchStage(o: { events: number; rebuild: boolean }, report: Report, track: (s: BenchStack) => void): Promise<void> {
-  const { dataset, loaded } = await ensureSearchData(o.events, o.rebuild);
-  const section = report.section(`search: ${fmt(dataset.events)} events over ${fmt((dataset.spanEndMs - dataset.spanStartMs) / 86_400_000)} days (database ${SEARCH_DATABASE}, namespace ${SEARCH_NAMESPACE}), GET /search limit 100, p50/p95 of ${TIMED} queries a shape`);
+  const { where, dataset, loaded } = await ensureSearchData(o.events, o.rebuild);
+  const section = report.section(`search: ${fmt(dataset.events)} events over ${fmt((dataset.spanEndMs - dataset.spanStartMs) / 86_400_000)} days (database ${where.database}, namespace ${where.namespace}), GET /search limit 100, p50/p95 of ${TIMED} queries a shape`);
   const loadNote = Object.entries(loaded).filter(([, s]) => s !== undefined).map(([store, s]) => `${store} ${fmt(s!)} s`);
   section.notes.push(loadNote.length ? `loaded in this run: ${loadNote.join(', ')} (the two at once); kept for the next run` : `data set reused from an earlier run (same generator and schema/mapping; --rebuild loads it again)`);
-  const stack = await BenchStack.create({ opensearch: true, database: SEARCH_DATABASE, namespace: SEARCH_NAMESPACE, keep: true });
+  const stack = await BenchStack.create({ opensearch: true, database: where.database, namespace: where.namespace, keep: true });
   track(stack);
   try {
     const servers = { OpenSearch: await stack.server(), PostgreSQL: await stack.server({ OPENSEARCH_URL: '' }) };
