@@ -12,7 +12,10 @@ import { SEARCH_COLUMNS, searchColumns } from './search-terms.ts';
 // 65535-parameter ceiling (VALUES with 12 columns stops at 5461 rows).
 // search and nums (what search reads, from search-terms.ts) are cast per row: a tsvector from its
 // literal, a text[] from its literal (unnest would flatten an array of arrays).
-const INSERT = `INSERT INTO logs (${LOG_COLUMNS}, ${SEARCH_COLUMNS.join(', ')})
+/** The columns a row of toRow() fills, in its order. */
+export const ROW_COLUMNS = `${LOG_COLUMNS}, ${SEARCH_COLUMNS.join(', ')}`;
+
+const INSERT = `INSERT INTO logs (${ROW_COLUMNS})
 SELECT c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13::tsvector, c14::text[]
 FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::text[],
   $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::jsonb[], $13::text[], $14::text[])
@@ -79,27 +82,32 @@ function rejectReason(err: unknown): string {
   return `PostgreSQL refused the event${column ? ` (${column})` : ''}: ${message}${detail ? `. ${detail}` : ''}`;
 }
 
-/** One array per column, in LOG_COLUMNS order; undefined optional fields become NULL. */
+/**
+ * One event as the row this store writes, in ROW_COLUMNS order; undefined optional fields become NULL.
+ * Exported so bench/ loads its data set (COPY) with exactly the rows the sink would write.
+ */
+export function toRow(e: LogEvent): unknown[] {
+  return [
+    e.project_id,
+    e.event_id,
+    toPgTime(e.timestamp),
+    toPgTime(e.ingest_ts),
+    e.service,
+    e.level,
+    e.message,
+    e.trace_id ?? null,
+    e.request_id ?? null,
+    e.host ?? null,
+    e.env ?? null,
+    e.metadata === undefined ? null : JSON.stringify(e.metadata),
+    ...searchColumns(e),
+  ];
+}
+
+/** One array per column, in ROW_COLUMNS order. */
 function toColumns(events: LogEvent[]): unknown[][] {
   const columns: unknown[][] = Array.from({ length: 14 }, () => new Array<unknown>(events.length));
-  events.forEach((e, i) => {
-    const row = [
-      e.project_id,
-      e.event_id,
-      toPgTime(e.timestamp),
-      toPgTime(e.ingest_ts),
-      e.service,
-      e.level,
-      e.message,
-      e.trace_id ?? null,
-      e.request_id ?? null,
-      e.host ?? null,
-      e.env ?? null,
-      e.metadata === undefined ? null : JSON.stringify(e.metadata),
-      ...searchColumns(e),
-    ];
-    row.forEach((v, c) => (columns[c]![i] = v));
-  });
+  events.forEach((e, i) => toRow(e).forEach((v, c) => (columns[c]![i] = v)));
   return columns;
 }
 
