@@ -3,8 +3,7 @@ import type { Logger } from '../shared/logger.ts';
 import { migrateProjects } from './auth/projects.ts';
 import { ensureDatabase, openPool } from './db.ts';
 import { LogFlowError } from '../shared/errors.ts';
-import { connectFailFast } from './queue/redis.ts';
-import { EventStream } from './queue/stream.ts';
+import { openQueue } from './queue/open.ts';
 import { createSink } from './stores/registry.ts';
 
 /**
@@ -15,14 +14,12 @@ import { createSink } from './stores/registry.ts';
 export async function migrate(settings: Settings, log: Logger): Promise<void> {
   await ensureDatabase(settings.DATABASE_URL);
   const pool = openPool(settings.DATABASE_URL);
-  const redis = connectFailFast(settings.REDIS_URL);
-  redis.on('error', () => {});
+  const queue = await openQueue(settings, 'fail-fast');
   try {
-    await redis.connect().catch((err: Error) => {
+    await queue.check().catch((err: Error) => {
       throw new LogFlowError('QUEUE_UNAVAILABLE', `Redis at ${settings.REDIS_URL} is not reachable (${err.message}): start it or set REDIS_URL`, { transient: true });
     });
     await migrateProjects(pool);
-    const stream = new EventStream(redis, settings.LOGFLOW_NAMESPACE);
     const sinks = defaultSinks(settings);
     for (const name of sinks) {
       const sink = await createSink(name, settings, () => pool);
@@ -31,11 +28,11 @@ export async function migrate(settings: Settings, log: Logger): Promise<void> {
       } finally {
         await sink.close();
       }
-      await stream.ensureGroup(name);
+      await queue.ensureGroup(name);
     }
-    log.info({ database: new URL(settings.DATABASE_URL).pathname.slice(1), sinks, stream: stream.key }, 'migrated');
+    log.info({ database: new URL(settings.DATABASE_URL).pathname.slice(1), sinks }, 'migrated');
   } finally {
-    redis.disconnect();
+    queue.close();
     await pool.end();
   }
 }

@@ -5,7 +5,7 @@ import type { Logger } from '../../shared/logger.ts';
 import type { IngestAnswer, SearchAnswer } from '../../shared/http.ts';
 import { encodeCursor } from '../../shared/query.ts';
 import type { Project, ProjectStore } from '../auth/projects.ts';
-import type { EventStream } from '../queue/stream.ts';
+import type { EventQueue } from '../queue/queue.ts';
 import type { SearchBackend } from '../stores/types.ts';
 import { parseIngest } from './ingest.ts';
 import { sendError, sendJson } from './respond.ts';
@@ -13,7 +13,7 @@ import { parseSearchParams } from './search-params.ts';
 
 export interface HttpAppOptions {
   projects: ProjectStore;
-  stream: EventStream;
+  queue: EventQueue;
   search: SearchBackend;
   log: Logger;
   maxBodyBytes: number;
@@ -86,7 +86,7 @@ export class HttpApp {
       return sendError(res, new LogFlowError('EVENT_INVALID', `no valid event in the request (event ${first.index}: ${first.reason})`), { rejected });
     }
     await this.checkBacklog();
-    await this.o.stream.append(events);
+    await this.o.queue.append(events);
     const answer: IngestAnswer = { accepted: events.length, rejected };
     sendJson(res, 202, answer);
   }
@@ -96,7 +96,7 @@ export class HttpApp {
     const now = Date.now();
     if (now - this.backlog.at > 1000) {
       try {
-        this.backlog = { value: await this.o.stream.length(), at: now };
+        this.backlog = { value: await this.o.queue.backlog(), at: now };
       } catch (err) {
         throw new LogFlowError('QUEUE_UNAVAILABLE', `Redis is unavailable: ${(err as Error).message}`, { transient: true, retryAfterSeconds: 2, cause: err });
       }

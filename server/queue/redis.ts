@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { LogFlowError } from '../../shared/errors.ts';
 
 /**
  * A connection for request paths (ingest, health): commands fail at once while Redis is away instead
@@ -51,4 +52,20 @@ export async function readDurabilityRisk(redis: Redis): Promise<string | undefin
   } catch {
     return undefined;
   }
+}
+
+/** Runs a MULTI and throws QUEUE_UNAVAILABLE (transient) unless every command in it succeeded. */
+export async function execAll(tx: ReturnType<Redis['multi']>, doing: string): Promise<void> {
+  let results: [Error | null, unknown][] | null;
+  try {
+    results = await tx.exec();
+  } catch (err) {
+    throw unavailable(err, doing);
+  }
+  const failed = results?.find(([err]) => err);
+  if (!results || failed) throw unavailable(failed?.[0] ?? new Error('transaction aborted'), doing);
+}
+
+function unavailable(err: unknown, doing: string): LogFlowError {
+  return new LogFlowError('QUEUE_UNAVAILABLE', `Redis did not ${doing}: ${(err as Error)?.message ?? err}`, { transient: true, cause: err, retryAfterSeconds: 2 });
 }

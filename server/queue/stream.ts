@@ -1,30 +1,22 @@
 import type { Redis } from 'ioredis';
 import type { LogEvent } from '../../shared/event.ts';
-import { LogFlowError } from '../../shared/errors.ts';
+import { DeadLetterStream } from './dead-letters.ts';
+import { entryFields } from './entry.ts';
+import type { EventQueue, GroupConsumer, GroupState } from './queue.ts';
+import { connectFailFast, connectOrIgnore, connectPatient, execAll, readDurabilityRisk } from './redis.ts';
+import { StreamConsumer } from './stream-consumer.ts';
 import { minStreamId } from './stream-id.ts';
 
-/** One stream entry as a worker sees it: the event, or why it could not be read. */
-export interface Entry {
-  id: string;
-  raw: string;
-  event?: LogEvent;
-  error?: string;
-}
-
-export interface DeadLetter {
-  entry: Entry;
-  reason: string;
-}
-
-type RawEntry = [id: string, fields: string[] | null];
-
 /**
- * The durable buffer between ingest and the stores: one Redis stream of events, one consumer group per
- * sink, and a dead-letter stream for events a store will never take. Keys live under a namespace.
+ * The queue on Redis: one stream of events, one consumer group per sink, and a dead-letter stream for
+ * events a store will never take. Keys live under a namespace.
  */
-export class EventStream {
+export class EventStream implements EventQueue {
   readonly key: string;
   readonly deadLetterKey: string;
+  readonly deadLetters: DeadLetterStream;
+  private readonly consumers = new Set<StreamConsumer>();
+  private owned = false;
 
   constructor(
     private readonly redis: Redis,
@@ -32,24 +24,30 @@ export class EventStream {
   ) {
     this.key = `${namespace}:events`;
     this.deadLetterKey = `${namespace}:dead-letter`;
+    this.deadLetters = new DeadLetterStream(redis, this.deadLetterKey, this.key);
+  }
+
+  /**
+   * A stream on a connection of its own, which close() ends. `patient` (the worker, tooling) waits for
+   * Redis when it is away; `fail-fast` (request paths) fails at once so the caller can answer 503.
+   */
+  static async open(url: string, namespace: string, mode: 'patient' | 'fail-fast'): Promise<EventStream> {
+    const redis = mode === 'patient' ? connectPatient(url) : connectFailFast(url);
+    await connectOrIgnore(redis);
+    const stream = new EventStream(redis, namespace);
+    stream.owned = true;
+    return stream;
   }
 
   /** Appends all events or none (MULTI), and resolves only once Redis has them. */
   async append(events: LogEvent[]): Promise<void> {
     const tx = this.redis.multi();
-    for (const e of events) tx.xadd(this.key, '*', 'e', JSON.stringify(e));
-    let results: [Error | null, unknown][] | null;
-    try {
-      results = await tx.exec();
-    } catch (err) {
-      throw unavailable(err);
-    }
-    const failed = results?.find(([err]) => err);
-    if (!results || failed) throw unavailable(failed?.[0] ?? new Error('transaction aborted'));
+    for (const e of events) tx.xadd(this.key, '*', ...entryFields(JSON.stringify(e)));
+    await execAll(tx, 'take the events');
   }
 
-  /** Entries not yet trimmed: every group's unacknowledged work is among them (see trim()). */
-  async length(): Promise<number> {
+  /** Entries not yet trimmed: every group's unsettled work is among them (see trim()). */
+  async backlog(): Promise<number> {
     return this.redis.xlen(this.key);
   }
 
@@ -62,49 +60,13 @@ export class EventStream {
     }
   }
 
-  /**
-   * Reads for a consumer: id '>' for new entries (blocking up to blockMs), '0' for the entries already
-   * delivered to this consumer and not acknowledged. Pass a dedicated connection for blocking reads.
-   */
-  async read(conn: Redis, group: string, consumer: string, count: number, id: '>' | '0', blockMs = 0): Promise<Entry[]> {
-    const args: (string | number)[] = ['GROUP', group, consumer, 'COUNT', count];
-    if (id === '>' && blockMs > 0) args.push('BLOCK', blockMs);
-    args.push('STREAMS', this.key, id);
-    const reply = (await conn.call('XREADGROUP', ...args)) as [string, RawEntry[]][] | null;
-    return reply?.[0] ? reply[0][1].map(decode) : [];
-  }
-
-  /** Takes over entries another consumer left pending for longer than minIdleMs (it died or hangs). */
-  async claimStale(group: string, consumer: string, minIdleMs: number, count: number): Promise<Entry[]> {
-    const out: Entry[] = [];
-    let cursor = '0-0';
-    do {
-      const reply = (await this.redis.call('XAUTOCLAIM', this.key, group, consumer, minIdleMs, cursor, 'COUNT', count)) as [string, RawEntry[], string[]?];
-      cursor = reply[0];
-      out.push(...reply[1].filter((e) => e[1] !== null).map(decode));
-    } while (cursor !== '0-0' && out.length < count);
-    return out;
-  }
-
-  /** Resets the idle time of entries this consumer still works on, so nobody claims them meanwhile. */
-  async keepClaimed(group: string, consumer: string, ids: string[]): Promise<void> {
-    if (ids.length) await this.redis.call('XCLAIM', this.key, group, consumer, 0, ...ids, 'JUSTID');
-  }
-
-  async ack(group: string, ids: string[]): Promise<void> {
-    if (ids.length) await this.redis.xack(this.key, group, ...ids);
-  }
-
-  /** Keeps events a store refused, with the reason, for a person to inspect and replay. */
-  async deadLetter(sink: string, letters: DeadLetter[]): Promise<void> {
-    if (!letters.length) return;
-    const tx = this.redis.multi();
-    for (const { entry, reason } of letters) {
-      tx.xadd(this.deadLetterKey, '*', 'sink', sink, 'reason', reason, 'entry_id', entry.id, 'event', entry.raw, 'failed_at', new Date().toISOString());
-    }
-    const results = await tx.exec();
-    const failed = results?.find(([err]) => err);
-    if (!results || failed) throw unavailable(failed?.[0] ?? new Error('transaction aborted'));
+  /** A consumer with a connection of its own for blocking reads, which its close() cuts. */
+  consumer(group: string, name: string): GroupConsumer {
+    const blocking = this.redis.duplicate();
+    blocking.on('error', () => {}); // reconnects on its own; commands report the outage
+    const c = new StreamConsumer(this.redis, blocking, this.key, group, name, this.deadLetters, () => this.consumers.delete(c));
+    this.consumers.add(c);
+    return c;
   }
 
   /**
@@ -137,7 +99,7 @@ export class EventStream {
     return Number(await this.redis.call('XTRIM', this.key, 'MINID', point));
   }
 
-  async groups(): Promise<{ name: string; pending: number; lag: number | null }[]> {
+  async groups(): Promise<GroupState[]> {
     const groups = (await this.redis.call('XINFO', 'GROUPS', this.key).catch(noStream)) as unknown[][];
     return groups.map((g) => {
       const info = toRecord(g);
@@ -145,19 +107,23 @@ export class EventStream {
     });
   }
 
-  /** Deletes the stream and its dead letters (tests, and `logflow` tooling later). */
+  async check(): Promise<void> {
+    await this.redis.ping();
+  }
+
+  durabilityRisk(): Promise<string | undefined> {
+    return readDurabilityRisk(this.redis);
+  }
+
+  /** Deletes the stream and its dead letters (tests). */
   async destroy(): Promise<void> {
     await this.redis.del(this.key, this.deadLetterKey);
   }
-}
 
-function decode([id, fields]: RawEntry): Entry {
-  const raw = fields?.[1] ?? '';
-  if (!fields || fields[0] !== 'e') return { id, raw, error: 'stream entry has no event field' };
-  try {
-    return { id, raw, event: JSON.parse(raw) as LogEvent };
-  } catch {
-    return { id, raw, error: 'stream entry is not valid JSON' };
+  /** Ends the consumers' connections, and the stream's own when open() made it. Safe twice. */
+  close(): void {
+    for (const c of [...this.consumers]) c.close();
+    if (this.owned) this.redis.disconnect();
   }
 }
 
@@ -170,8 +136,4 @@ function toRecord(flat: unknown[]): Record<string, unknown> {
 function noStream(err: unknown): unknown[] {
   if (String((err as Error).message).includes('no such key')) return [];
   throw err;
-}
-
-function unavailable(err: unknown): LogFlowError {
-  return new LogFlowError('QUEUE_UNAVAILABLE', `Redis did not take the events: ${(err as Error)?.message ?? err}`, { transient: true, cause: err, retryAfterSeconds: 2 });
 }

@@ -1,4 +1,5 @@
-import { mkdir, open } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import type { LogEvent } from '../../../shared/event.ts';
 import { LogFlowError } from '../../../shared/errors.ts';
@@ -20,6 +21,9 @@ export function createFileSink({ dir }: { dir: string }): Sink {
     name: 'file',
     async prepare() {
       await mkdir(dir, { recursive: true });
+    },
+    async check() {
+      await access(dir, constants.W_OK);
     },
     async write(events: LogEvent[]): Promise<WriteResult[]> {
       const byFile = new Map<string, string[]>();

@@ -40,6 +40,13 @@ export function createOpenSearchSink(opts: OpenSearchOptions): Sink {
       }
     },
 
+    async check() {
+      try {
+        await client.cluster.health({ timeout: '5s' });
+      } catch (err) {
+        throw toStoreError(err, 'health check');
+      }
+    },
     async write(events) {
       if (closing) throw new LogFlowError('STORE_UNAVAILABLE', 'the OpenSearch sink is closed', { transient: true });
       return writeBatch(client, opts.namespace, events);
