@@ -28,6 +28,13 @@ describe('when choosing the period that holds an event', () => {
     expect(buckets.size).toBeLessThanOrEqual(62 + 24 + 1);
   });
 
+  it('does give the same day a coarser bucket once its ingest month is two months on', () => {
+    const ts = '2026-09-20T08:00:00.000Z';
+    expect(bucketOf(ts, '2026-10-31T23:59:59.000Z')?.period).toBe('day');
+    expect(bucketOf(ts, '2026-11-01T00:00:05.000Z')?.period).toBe('month');
+    expect(bucketOf(ts, '2026-10-31T23:59:59.000Z')?.period).toBe('day');
+  });
+
   it('does give nothing for a timestamp that is no time, and the event own day for an unreadable ingest time', () => {
     expect(bucketOf('yesterday', INGEST)).toBeUndefined();
     expect(bucketOf('1999-01-02T00:00:00.000Z', '')).toEqual({ period: 'day', parts: ['1999', '01', '02'] });

@@ -16,10 +16,11 @@ const DAY_MONTHS = 1;
 /** Months before those that get a month of their own; anything older shares one bucket. */
 const MONTH_MONTHS = 24;
 
+/** Shared between events (bucketOf keeps them): read only. */
 export interface Bucket {
-  period: Period;
+  readonly period: Period;
   /** Year, month, day as the period needs them, zero-padded: ['2026', '11', '02'], ['2024', '03'] or []. */
-  parts: string[];
+  readonly parts: readonly string[];
 }
 
 /**
@@ -27,6 +28,30 @@ export interface Bucket {
  * time at all. An unreadable ingest time (an entry from before ingest set one) counts as the event's own.
  */
 export function bucketOf(timestampIso: string, ingestIso: string): Bucket | undefined {
+  // Ingest writes both times as toISOString() does: the day and the month are then in the text, and
+  // a batch holds few distinct days, so the answer is kept per (day, ingest month). Parsing dates
+  // for every event cost about 5 µs, more than the rest of a file sink's work on it.
+  const key = isCanonical(timestampIso) && isCanonical(ingestIso) ? `${timestampIso.slice(0, 10)}|${ingestIso.slice(0, 7)}` : undefined;
+  if (key !== undefined) {
+    const known = cache.get(key);
+    if (known !== undefined) return known;
+  }
+  const bucket = computeBucket(timestampIso, ingestIso);
+  if (key !== undefined && bucket) {
+    if (cache.size >= 4096) cache.clear();
+    cache.set(key, bucket);
+  }
+  return bucket;
+}
+
+const cache = new Map<string, Bucket>();
+
+/** YYYY-MM-DDTHH:MM:SS.sssZ, four-digit year: what Date#toISOString writes for years 0000-9999. */
+function isCanonical(iso: string): boolean {
+  return iso.length === 24 && iso.charCodeAt(10) === 84 /* T */ && iso.charCodeAt(23) === 90 /* Z */ && iso.charCodeAt(4) === 45 /* - */;
+}
+
+function computeBucket(timestampIso: string, ingestIso: string): Bucket | undefined {
   const ms = Date.parse(timestampIso);
   if (Number.isNaN(ms)) return undefined;
   const ingest = Date.parse(ingestIso);
