@@ -69,9 +69,24 @@ export interface DeadLetters {
 }
 
 /**
- * The durable buffer: events are appended once and read by one group per sink. A live reader that
- * follows new events without a group (live tail) fits beside consumer(): it reads, never settles.
+ * A reader outside any group, for live tail: it follows events as they pass, settles nothing and holds
+ * no trimming back. A delivery's `ref` is its position: pass it back to read on after it. Events
+ * replayed from the dead letters for one store are not passed again.
  */
+export interface QueueFollower {
+  /** The newest position ever appended, and the oldest still kept; '0-0' for both while nothing is. */
+  positions(): Promise<{ lastId: string; firstId: string }>;
+  /** Events after `afterId`, waiting up to blockMs for some on a connection of its own; [] when none came. */
+  readAfter(afterId: string, count: number, blockMs: number): Promise<Delivery[]>;
+  /** Events still kept after `afterId` up to and including `toId`, oldest first: a reader catching up. */
+  rangeAfter(afterId: string, toId: string, count: number): Promise<Delivery[]>;
+  /** Orders two positions: negative when a comes first. */
+  compare(a: string, b: string): number;
+  /** Ends a waiting readAfter() at once; the follower is not used afterwards. Safe twice. */
+  close(): void;
+}
+
+/** The durable buffer: events are appended once and read by one group per sink. */
 export interface EventQueue {
   /** Appends every event or none, and resolves only once the queue keeps them. QUEUE_UNAVAILABLE (transient) otherwise. */
   append(events: LogEvent[]): Promise<void>;
@@ -80,6 +95,7 @@ export interface EventQueue {
   /** Creates the group when missing, reading from the oldest event kept, so it sees everything not yet trimmed. */
   ensureGroup(group: string): Promise<void>;
   consumer(group: string, name: string): GroupConsumer;
+  follower(): QueueFollower;
   groups(): Promise<GroupState[]>;
   /** Drops what every group has settled; returns how many entries went. */
   trim(): Promise<number>;

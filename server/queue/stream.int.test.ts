@@ -163,3 +163,54 @@ describe('when dead letters are replayed or dropped', () => {
     expect((await stream.deadLetters.list({ limit: 10 })).letters.map((l) => l.event?.event_id)).toEqual(['e3']);
   });
 });
+
+describe('when live tail follows the stream', () => {
+  const redis = new Redis(REDIS_URL);
+  let stream: EventStream;
+
+  beforeEach(async () => {
+    stream = new EventStream(redis, uniqueName('t'));
+    return async () => {
+      stream.close();
+      await stream.destroy();
+    };
+  });
+
+  afterAll(() => {
+    redis.disconnect();
+  });
+
+  it('does read what comes after a position, outside any group, without replays for one store', async () => {
+    const follower = stream.follower();
+    expect(await follower.positions()).toEqual({ lastId: '0-0', firstId: '0-0' });
+    await stream.ensureGroup('postgres');
+    await stream.append([event(1), event(2)]);
+    const { lastId, firstId } = await follower.positions();
+    const all = await follower.rangeAfter('0-0', lastId, 10);
+    expect(ids(all)).toEqual(['e1', 'e2']);
+    expect(all[0]!.ref).toBe(firstId);
+    // Waiting for what comes next, while a dead letter is replayed for postgres and a new event arrives.
+    const next = follower.readAfter(lastId, 10, 5000);
+    const c = stream.consumer('postgres', 'c');
+    const got = await c.next(10, 0);
+    await c.settle([got[1]!], [{ delivery: got[0]!, reason: 'x' }]);
+    await stream.deadLetters.replay({});
+    await stream.append([event(3)]);
+    expect(ids(await next)).toEqual(['e3']);
+    expect(ids(await follower.rangeAfter(all[1]!.ref, '+', 10))).toEqual(['e3']);
+    expect(follower.compare(all[0]!.ref, all[1]!.ref)).toBeLessThan(0);
+    // The groups never saw the follower: nothing pending, nothing acknowledged on its behalf.
+    expect((await stream.groups()).map((g) => g.name)).toEqual(['postgres']);
+  });
+
+  it('does stop a waiting read when closed', async () => {
+    const follower = stream.follower();
+    const waiting = follower.readAfter('$', 10, 10_000).catch((err: Error) => err);
+    await new Promise((r) => setTimeout(r, 100));
+    const startedAt = Date.now();
+    follower.close();
+    follower.close();
+    expect(await waiting).toBeInstanceOf(Error);
+    expect(Date.now() - startedAt).toBeLessThan(1000);
+  });
+});

@@ -2,9 +2,10 @@ import type { Redis } from 'ioredis';
 import type { LogEvent } from '../../shared/event.ts';
 import { DeadLetterStream } from './dead-letters.ts';
 import { entryFields } from './entry.ts';
-import type { EventQueue, GroupConsumer, GroupState } from './queue.ts';
+import type { EventQueue, GroupConsumer, GroupState, QueueFollower } from './queue.ts';
 import { connectFailFast, connectOrIgnore, connectPatient, execAll, readDurabilityRisk } from './redis.ts';
 import { StreamConsumer } from './stream-consumer.ts';
+import { StreamFollower } from './stream-follower.ts';
 import { minStreamId } from './stream-id.ts';
 
 /**
@@ -15,7 +16,7 @@ export class EventStream implements EventQueue {
   readonly key: string;
   readonly deadLetterKey: string;
   readonly deadLetters: DeadLetterStream;
-  private readonly consumers = new Set<StreamConsumer>();
+  private readonly closables = new Set<{ close(): void }>();
   private owned = false;
 
   constructor(
@@ -64,9 +65,18 @@ export class EventStream implements EventQueue {
   consumer(group: string, name: string): GroupConsumer {
     const blocking = this.redis.duplicate();
     blocking.on('error', () => {}); // reconnects on its own; commands report the outage
-    const c = new StreamConsumer(this.redis, blocking, this.key, group, name, this.deadLetters, () => this.consumers.delete(c));
-    this.consumers.add(c);
+    const c = new StreamConsumer(this.redis, blocking, this.key, group, name, this.deadLetters, () => this.closables.delete(c));
+    this.closables.add(c);
     return c;
+  }
+
+  /** A reader outside any group (live tail), with a connection of its own for blocking reads. */
+  follower(): QueueFollower {
+    const blocking = this.redis.duplicate();
+    blocking.on('error', () => {});
+    const f = new StreamFollower(this.redis, blocking, this.key, () => this.closables.delete(f));
+    this.closables.add(f);
+    return f;
   }
 
   /**
@@ -120,9 +130,9 @@ export class EventStream implements EventQueue {
     await this.redis.del(this.key, this.deadLetterKey);
   }
 
-  /** Ends the consumers' connections, and the stream's own when open() made it. Safe twice. */
+  /** Ends the consumers' and followers' connections, and the stream's own when open() made it. Safe twice. */
   close(): void {
-    for (const c of [...this.consumers]) c.close();
+    for (const c of [...this.closables]) c.close();
     if (this.owned) this.redis.disconnect();
   }
 }
