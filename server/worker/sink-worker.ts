@@ -96,9 +96,11 @@ export class SinkWorker {
     }
   }
 
-  /** The store's tables or template, waited for as long as it takes: the worker starts before its stores may. */
-  // A refusal (a template OpenSearch will not take, a permission) is waited on too: an operator fixes it
-  // while the events wait in the queue, and the other sinks run meanwhile.
+  /**
+   * The store's tables or template, waited for as long as it takes: the worker may start before its
+   * stores. A refusal (a template OpenSearch will not take, a permission) is waited on too: an operator
+   * fixes it while the events wait in the queue, and the other sinks run meanwhile.
+   */
   private async prepare(): Promise<void> {
     for (let attempt = 0; !this.aborted(); attempt++) {
       try {
