@@ -99,10 +99,14 @@ start() {
   fail "OpenSearch did not answer on $URL within 180 s; its log is above and in $DATA_DIR/logs"
 }
 
+# Returns once the process is gone, not only its HTTP port: until then it still writes its data
+# directory and holds its lock, so a start (or removing the directory) right after would meet it.
 stop() {
   if [ -f "$DATA_DIR/pid" ]; then
-    kill "$(cat "$DATA_DIR/pid")" 2>/dev/null || true
-    for _ in $(seq 1 60); do answers || break; sleep 1; done
+    local pid; pid=$(cat "$DATA_DIR/pid")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -0 "$pid" 2>/dev/null && say "OpenSearch (pid $pid) did not stop within 60 s"
     rm -f "$DATA_DIR/pid"
   fi
 }
