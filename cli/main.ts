@@ -57,6 +57,27 @@ projects
   .description('accept the project’s key again')
   .action((name) => runCommand(async () => (await import('./commands/projects.ts')).setActive(name, true)));
 
+const deadLetters = program.command('dead-letters').description('see, replay or drop the events a store refused (kept with the reason, never dropped silently)');
+deadLetters
+  .command('list')
+  .description('show dead letters, oldest first, with the reason the store gave')
+  .option('--sink <name>', 'only those this sink refused: opensearch, postgres or file')
+  .option('--limit <n>', 'at most this many', '100')
+  .addOption(new Option('--output <format>', 'output').choices(['pretty', 'ndjson']).default('pretty'))
+  .action((o) => runCommand(async () => (await import('./commands/dead-letters.ts')).list(o)));
+deadLetters
+  .command('replay')
+  .description('send dead letters back to the sink that refused them (only to it: the other stores have them already)')
+  .option('--sink <name>', 'only those this sink refused')
+  .option('--id <id>', 'only this one (as list shows it)')
+  .action((o) => runCommand(async () => (await import('./commands/dead-letters.ts')).replay(o)));
+deadLetters
+  .command('drop')
+  .description('delete dead letters for good')
+  .option('--sink <name>', 'only those this sink refused')
+  .option('--id <id>', 'only this one (as list shows it)')
+  .action((o) => runCommand(async () => (await import('./commands/dead-letters.ts')).drop(o)));
+
 program
   .command('ship')
   .description('tail files (paths or globs) or read stdin, batch the lines and send them to the server')

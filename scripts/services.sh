@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the real services LogFlow talks to are up on this machine: Redis and PostgreSQL (started
-# when installed but stopped), and OpenSearch (provisioned and started by scripts/opensearch.sh).
+# when installed but stopped), and OpenSearch (provisioned and started by scripts/opensearch.sh)
+# unless --without-opensearch is given.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +30,7 @@ if ! redis_up; then
   redis_up || { echo "services: Redis is not answering on 127.0.0.1:6379 (set REDIS_URL to yours)" >&2; exit 1; }
 fi
 
-if [ "${LOGFLOW_SKIP_OPENSEARCH:-}" != 1 ]; then
+# An argument, not a LOGFLOW_* variable: logflow refuses settings it does not know.
+if [ "${1:-}" != --without-opensearch ]; then
   bash scripts/opensearch.sh start
 fi

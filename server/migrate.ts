@@ -2,40 +2,42 @@ import { defaultSinks, type Settings } from '../shared/config.ts';
 import type { Logger } from '../shared/logger.ts';
 import { migrateProjects } from './auth/projects.ts';
 import { ensureDatabase, openPool } from './db.ts';
-import { LogFlowError } from '../shared/errors.ts';
-import { connectFailFast } from './queue/redis.ts';
-import { EventStream } from './queue/stream.ts';
+import { errorMessage, isTransient, LogFlowError } from '../shared/errors.ts';
+import { openQueue } from './queue/open.ts';
 import { createSink } from './stores/registry.ts';
 
 /**
  * Everything LogFlow needs, created when missing, safe to run any number of times: the database and
  * its tables, the OpenSearch index template, and one consumer group per sink. Groups are created
- * before any worker runs so no sink's share of the stream is trimmed before it first reads.
+ * first, before any worker runs, so no sink's share of the stream is trimmed before it first reads.
+ * With `storesMayWait` (logflow up, which runs the worker next), a store that cannot be reached is
+ * left to its sink worker, which prepares it once it answers, instead of stopping everything.
  */
-export async function migrate(settings: Settings, log: Logger): Promise<void> {
+export async function migrate(settings: Settings, log: Logger, o: { storesMayWait?: boolean } = {}): Promise<void> {
   await ensureDatabase(settings.DATABASE_URL);
   const pool = openPool(settings.DATABASE_URL);
-  const redis = connectFailFast(settings.REDIS_URL);
-  redis.on('error', () => {});
+  const queue = await openQueue(settings, 'fail-fast');
   try {
-    await redis.connect().catch((err: Error) => {
+    await queue.check().catch((err: Error) => {
       throw new LogFlowError('QUEUE_UNAVAILABLE', `Redis at ${settings.REDIS_URL} is not reachable (${err.message}): start it or set REDIS_URL`, { transient: true });
     });
     await migrateProjects(pool);
-    const stream = new EventStream(redis, settings.LOGFLOW_NAMESPACE);
     const sinks = defaultSinks(settings);
+    for (const name of sinks) await queue.ensureGroup(name);
     for (const name of sinks) {
       const sink = await createSink(name, settings, () => pool);
       try {
         await sink.prepare();
+      } catch (err) {
+        if (!o.storesMayWait || !isTransient(err)) throw err;
+        log.warn({ sink: name, err: errorMessage(err) }, 'store not reachable: its sink worker prepares it once it answers, the other sinks run meanwhile');
       } finally {
         await sink.close();
       }
-      await stream.ensureGroup(name);
     }
-    log.info({ database: new URL(settings.DATABASE_URL).pathname.slice(1), sinks, stream: stream.key }, 'migrated');
+    log.info({ database: new URL(settings.DATABASE_URL).pathname.slice(1), sinks }, 'migrated');
   } finally {
-    redis.disconnect();
+    queue.close();
     await pool.end();
   }
 }

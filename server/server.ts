@@ -6,8 +6,7 @@ import { ProjectStore } from './auth/projects.ts';
 import { openPool } from './db.ts';
 import { HttpApp } from './http/app.ts';
 import { IngestPath } from './ingest/ingest.ts';
-import { connectFailFast, connectOrIgnore, readDurabilityRisk } from './queue/redis.ts';
-import { EventStream } from './queue/stream.ts';
+import { openQueue } from './queue/open.ts';
 import { createSearchBackend } from './stores/registry.ts';
 import { TailHub } from './tail/hub.ts';
 
@@ -19,24 +18,18 @@ export interface RunningServer {
 /** The ingest and query server with its connections; close() ends them all, once. */
 export async function startServer(settings: Settings, log: Logger): Promise<RunningServer> {
   const pool = openPool(settings.DATABASE_URL, 10);
-  const redis = connectFailFast(settings.REDIS_URL);
-  await connectOrIgnore(redis);
+  const queue = await openQueue(settings, 'fail-fast');
   const search = await createSearchBackend(settings, pool);
-  const stream = new EventStream(redis, settings.LOGFLOW_NAMESPACE);
   const app = new HttpApp({
     projects: new ProjectStore(pool),
-    ingest: new IngestPath({ queue: { append: (entries) => stream.appendEncoded(entries), backlog: () => stream.length() }, maxBacklog: settings.LOGFLOW_MAX_BACKLOG }),
+    ingest: new IngestPath({ queue, maxBacklog: settings.LOGFLOW_MAX_BACKLOG }),
     search,
-    // Live tail reads with a blocking command: a connection of its own, cut when the last reader goes.
-    tail: new TailHub(stream, () => {
-      const conn = connectFailFast(settings.REDIS_URL);
-      void connectOrIgnore(conn);
-      return conn;
-    }, log),
+    // Live tail reads with a blocking command: a follower of its own, closed when the last reader goes.
+    tail: new TailHub(queue, log),
     log,
     maxBodyBytes: settings.LOGFLOW_MAX_BODY_BYTES,
     health: async () => ({
-      redis: await redis.ping().then(() => null, errorMessage),
+      redis: await queue.check().then(() => null, errorMessage),
       postgres: await pool.query('SELECT 1').then(() => null, errorMessage),
       ...(settings.OPENSEARCH_URL ? { opensearch: await fetch(`${settings.OPENSEARCH_URL}/_cluster/health`, { signal: AbortSignal.timeout(2000) }).then((r) => (r.ok ? null : `HTTP ${r.status}`), errorMessage) } : {}),
     }),
@@ -45,12 +38,12 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
   try {
     address = await app.listen(settings.LOGFLOW_PORT, settings.LOGFLOW_HOST);
   } catch (err) {
-    redis.disconnect();
+    queue.close();
     await pool.end();
     throw err;
   }
   log.info({ url: `http://${address.address}:${address.port}`, search: settings.OPENSEARCH_URL ? 'opensearch' : 'postgres' }, 'server listening');
-  const risk = await readDurabilityRisk(redis);
+  const risk = await queue.durabilityRisk();
   if (risk) log.warn(risk);
   let closing: Promise<void> | undefined;
   return {
@@ -59,7 +52,7 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
       (closing ??= (async () => {
         await app.close().catch(() => {});
         await search.close().catch(() => {});
-        redis.disconnect();
+        queue.close();
         await pool.end().catch(() => {});
       })()),
   };

@@ -5,7 +5,7 @@ import { ConfigError } from './errors.ts';
 // wrong. Read by hand rather than with zod: every command reads its settings, and loading zod costs
 // a `logflow ship` sidecar 14 MB and 50 ms at start for a dozen variables.
 
-const SINK_NAMES = ['opensearch', 'postgres', 'file'] as const;
+export const SINK_NAMES = ['opensearch', 'postgres', 'file'] as const;
 export type SinkName = (typeof SINK_NAMES)[number];
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 

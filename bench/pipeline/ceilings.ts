@@ -13,7 +13,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { LogEvent } from '../../shared/event.ts';
 import { migrateProjects } from '../../server/auth/projects.ts';
-import { documentId, indexNameFor, indexPattern, indexTemplate, templateName, toDocument } from '../../server/stores/opensearch/mapping.ts';
+import { documentId, indexFor, indexPattern, indexTemplate, templateName, toDocument } from '../../server/stores/opensearch/mapping.ts';
 import { migrateLogs } from '../../server/stores/postgres/schema.ts';
 import { ROW_COLUMNS, toRow } from '../../server/stores/postgres/sink.ts';
 import { cpuSecondsOf } from './proc.ts';
@@ -204,7 +204,7 @@ export function bulkBodies(namespace: string, events: LogEvent[], perRequest: nu
   for (let i = 0; i < events.length; i += perRequest) {
     let text = '';
     for (const e of events.slice(i, i + perRequest)) {
-      text += `${JSON.stringify({ create: { _index: indexNameFor(namespace, e.timestamp), _id: documentId(e) } })}\n${JSON.stringify(toDocument(e))}\n`;
+      text += `${JSON.stringify({ create: { _index: indexFor(namespace, e)!.index, _id: documentId(e) } })}\n${JSON.stringify(toDocument(e))}\n`;
     }
     bodies.push(Buffer.from(text));
   }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { LogEvent } from '../../shared/event.ts';
 import { hashKey, migrateProjects } from '../../server/auth/projects.ts';
-import { documentId, indexNameFor, indexPattern, indexTemplate, templateName, toDocument } from '../../server/stores/opensearch/mapping.ts';
+import { documentId, indexFor, indexPattern, indexTemplate, templateName, toDocument } from '../../server/stores/opensearch/mapping.ts';
 import { migrateLogs } from '../../server/stores/postgres/schema.ts';
 import { toRow } from '../../server/stores/postgres/sink.ts';
 import { copyRows, csvLine, putTemplate, sendBulk } from './ceilings.ts';
@@ -77,7 +77,7 @@ async function postgresFingerprint(): Promise<string> {
 
 function openSearchFingerprint(): string {
   const e = sampleEvent();
-  return sha([indexTemplate('x'), toDocument(e), documentId(e), indexNameFor('x', e.timestamp)]);
+  return sha([indexTemplate('x'), toDocument(e), documentId(e), indexFor('x', e)!.index]);
 }
 
 async function withClient<T>(db: string, f: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -212,7 +212,7 @@ async function loadOpenSearch(where: Where, d: Dataset): Promise<number> {
   // Every daily index made first from the template, then written without refreshes or a translog
   // fsync per request; both go back to the template's values at the end.
   for (let ms = d.spanStartMs - DAY; ms <= d.spanEndMs + DAY; ms += DAY) {
-    await fetch(`${OPENSEARCH_URL}/${indexNameFor(where.namespace, new Date(ms).toISOString())}`, { method: 'PUT' });
+    await fetch(`${OPENSEARCH_URL}/${indexFor(where.namespace, { timestamp: new Date(ms).toISOString(), ingest_ts: new Date(ms).toISOString() })!.index}`, { method: 'PUT' });
   }
   await settings(where, { index: { refresh_interval: '-1', 'translog.durability': 'async' } });
   const tick = progress('OpenSearch _bulk', d.events);
@@ -221,7 +221,7 @@ async function loadOpenSearch(where: Where, d: Dataset): Promise<number> {
   const inFlight = new Set<Promise<void>>();
   const flush = async () => {
     let text = '';
-    for (const e of batch) text += `${JSON.stringify({ create: { _index: indexNameFor(where.namespace, e.timestamp), _id: documentId(e) } })}\n${JSON.stringify(toDocument(e))}\n`;
+    for (const e of batch) text += `${JSON.stringify({ create: { _index: indexFor(where.namespace, e)!.index, _id: documentId(e) } })}\n${JSON.stringify(toDocument(e))}\n`;
     batch = [];
     const p = sendBulk([Buffer.from(text)], 1).then(({ failed, firstError }) => {
       if (failed) throw new Error(`${failed} documents failed: ${firstError}`);

@@ -8,7 +8,7 @@ import { untilSignal } from '../run.ts';
 export async function up(o: { host?: string; port?: string; sinks?: string }): Promise<void> {
   const settings = loadSettings(process.env, { LOGFLOW_HOST: o.host, LOGFLOW_PORT: o.port, LOGFLOW_SINKS: o.sinks });
   const log = createLogger(settings.LOGFLOW_LOG_LEVEL);
-  await migrate(settings, log);
+  await migrate(settings, log, { storesMayWait: true });
   const worker = new Worker({ settings, log });
   await worker.start();
   const running = await startServer(settings, log).catch(async (err) => {

@@ -7,15 +7,11 @@ import { encodeEvent } from '../../shared/normalize/encode.ts';
 import { normalizeRecord } from '../../shared/normalize/normalize.ts';
 import type { IngestRecord, RecordDefaults } from '../../shared/normalize/record.ts';
 import { formatIso } from '../../shared/parse/time.ts';
+import type { EventQueue } from '../queue/queue.ts';
 import { eventIdFor } from './event-id.ts';
 
-/** What ingest needs of the queue: append entries (events as JSON text) all or none, and how many wait. */
-export interface IngestQueue {
-  /** Resolves only once the queue has every entry; throws when it took none. */
-  append(entries: string[]): Promise<void>;
-  /** Entries waiting for the slowest store. */
-  backlog(): Promise<number>;
-}
+/** What ingest needs of the queue: append events (as JSON text) all or none, and how many wait. */
+export type IngestQueue = Pick<EventQueue, 'appendEncoded' | 'backlog'>;
 
 /** One record's fate, in the order the records were given. */
 export type RecordOutcome = { status: 'accepted'; eventId: string } | { status: 'refused'; reason: string };
@@ -79,7 +75,7 @@ export class IngestPath {
 
   private async append(entries: string[]): Promise<void> {
     try {
-      await this.o.queue.append(entries);
+      await this.o.queue.appendEncoded(entries);
     } catch (err) {
       if (err instanceof LogFlowError) throw err;
       throw unavailable(err);

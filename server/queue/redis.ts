@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { LogFlowError } from '../../shared/errors.ts';
 
 /**
  * A connection for request paths (ingest, health): commands fail at once while Redis is away instead
@@ -29,12 +30,12 @@ export async function connectOrIgnore(redis: Redis): Promise<void> {
 }
 
 /**
- * What an accepted event risks in this Redis, from its persistence settings: the server answers 202
+ * What an accepted event risks in this Redis, from its persistence settings: the server answers 200
  * once Redis has the events, and that promise is only as good as what Redis keeps across a restart.
  */
 function durabilityRisk(appendonly: string, appendfsync: string): string | undefined {
   if (appendonly !== 'yes') {
-    return 'Redis keeps no append-only file (appendonly no): events accepted (202) but not yet written by every sink are lost if Redis restarts; run it with --appendonly yes';
+    return 'Redis keeps no append-only file (appendonly no): events accepted (answered 200) but not yet written by every sink are lost if Redis restarts; run it with --appendonly yes';
   }
   if (appendfsync === 'no') {
     return 'Redis writes its append-only file without fsync (appendfsync no): a crash of the machine can lose the last ~30 s of accepted events; everysec loses at most one second';
@@ -51,4 +52,20 @@ export async function readDurabilityRisk(redis: Redis): Promise<string | undefin
   } catch {
     return undefined;
   }
+}
+
+/** Runs a MULTI and throws QUEUE_UNAVAILABLE (transient) unless every command in it succeeded. */
+export async function execAll(tx: ReturnType<Redis['multi']>, doing: string): Promise<void> {
+  let results: [Error | null, unknown][] | null;
+  try {
+    results = await tx.exec();
+  } catch (err) {
+    throw unavailable(err, doing);
+  }
+  const failed = results?.find(([err]) => err);
+  if (!results || failed) throw unavailable(failed?.[0] ?? new Error('transaction aborted'), doing);
+}
+
+function unavailable(err: unknown, doing: string): LogFlowError {
+  return new LogFlowError('QUEUE_UNAVAILABLE', `Redis did not ${doing}: ${(err as Error)?.message ?? err}`, { transient: true, cause: err, retryAfterSeconds: 2 });
 }

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../shared/event.ts';
 import { REDIS_URL, uniqueName } from '../../test/helpers.ts';
+import type { Delivery, GroupConsumer } from './queue.ts';
 import { EventStream } from './stream.ts';
 
 const event = (i: number): LogEvent => ({
@@ -14,19 +15,29 @@ const event = (i: number): LogEvent => ({
   message: `m${i}`,
 });
 
+const ids = (ds: Delivery[]) => ds.map((d) => ('event' in d ? d.event.event_id : d.problem));
+
 describe('when events go through the stream', () => {
   const redis = new Redis(REDIS_URL);
-  const reader = new Redis(REDIS_URL);
   let stream: EventStream;
+  let consumers: GroupConsumer[];
+  const consumer = (group: string, name = 'c1') => {
+    const c = stream.consumer(group, name);
+    consumers.push(c);
+    return c;
+  };
 
   beforeEach(async () => {
     stream = new EventStream(redis, uniqueName('t'));
-    return async () => stream.destroy();
+    consumers = [];
+    return async () => {
+      for (const c of consumers) c.close();
+      await stream.destroy();
+    };
   });
 
   afterAll(() => {
     redis.disconnect();
-    reader.disconnect();
   });
 
   it('trims nothing while no group reads, and nothing a group has not acknowledged', async () => {
@@ -34,49 +45,172 @@ describe('when events go through the stream', () => {
     expect(await stream.trim()).toBe(0);
     await stream.ensureGroup('fast');
     await stream.ensureGroup('slow');
-    const fast = await stream.read(reader, 'fast', 'c1', 100, '>');
-    await stream.ack('fast', fast.map((e) => e.id));
-    const slow = await stream.read(reader, 'slow', 'c1', 5, '>');
-    await stream.ack('slow', slow.slice(0, 2).map((e) => e.id));
+    const fast = consumer('fast');
+    await fast.settle(await fast.next(100, 0), []);
+    const slow = consumer('slow');
+    const got = await slow.next(5, 0);
+    await slow.settle(got.slice(0, 2), []);
     // slow still holds entries 2..4 and has not read 5..9: those 8 stay.
     await stream.trim();
-    expect(await stream.length()).toBe(8);
-    const pending = await stream.read(reader, 'slow', 'c1', 100, '0');
-    expect(pending.map((e) => e.event?.event_id)).toEqual(['e2', 'e3', 'e4']);
+    expect(await stream.backlog()).toBe(8);
+    expect(ids(await slow.unsettled(100))).toEqual(['e2', 'e3', 'e4']);
   });
 
   it('trims what every group acknowledged', async () => {
     await stream.append(Array.from({ length: 6 }, (_, i) => event(i)));
     for (const g of ['a', 'b']) {
       await stream.ensureGroup(g);
-      const got = await stream.read(reader, g, 'c1', 100, '>');
-      await stream.ack(g, got.map((e) => e.id));
+      const c = consumer(g);
+      await c.settle(await c.next(100, 0), []);
     }
     await stream.trim();
-    expect(await stream.length()).toBeLessThanOrEqual(1); // the last delivered entry marks the place
+    expect(await stream.backlog()).toBeLessThanOrEqual(1); // the last delivered entry marks the place
   });
 
-  it('lets a live consumer claim what a silent one left pending', async () => {
+  it('lets a live consumer take over what a silent one left unsettled', async () => {
     await stream.append([event(1), event(2)]);
     await stream.ensureGroup('g');
-    await stream.read(reader, 'g', 'dead', 10, '>');
+    await consumer('g', 'dead').next(10, 0);
     await new Promise((r) => setTimeout(r, 50));
-    const claimed = await stream.claimStale('g', 'alive', 20, 10);
-    expect(claimed.map((e) => e.event?.event_id)).toEqual(['e1', 'e2']);
-    expect(await stream.read(reader, 'g', 'alive', 10, '0')).toHaveLength(2);
+    const alive = consumer('g', 'alive');
+    expect(ids(await alive.takeOver(20, 10))).toEqual(['e1', 'e2']);
+    expect(await alive.unsettled(10)).toHaveLength(2);
   });
 
-  it('keeps refused events in the dead-letter stream with the reason', async () => {
+  it('keeps what a consumer renews from being taken over', async () => {
     await stream.append([event(1)]);
     await stream.ensureGroup('g');
-    const [entry] = await stream.read(reader, 'g', 'c', 10, '>');
-    await stream.deadLetter('postgres', [{ entry: entry!, reason: 'invalid byte sequence' }]);
-    const letters = await redis.xrange(stream.deadLetterKey, '-', '+');
-    expect(letters).toHaveLength(1);
-    const fields = letters[0]![1];
-    const record: Record<string, string> = {};
-    for (let i = 0; i < fields.length; i += 2) record[fields[i]!] = fields[i + 1]!;
-    expect(record).toMatchObject({ sink: 'postgres', reason: 'invalid byte sequence', entry_id: entry!.id });
-    expect(JSON.parse(record.event!).event_id).toBe('e1');
+    const busy = consumer('g', 'busy');
+    const held = await busy.next(10, 0);
+    await new Promise((r) => setTimeout(r, 60));
+    await busy.renew(held);
+    expect(await consumer('g', 'other').takeOver(50, 10)).toEqual([]);
+  });
+
+  it('keeps refused events in the dead letters with the reason, and acknowledges them with the rest', async () => {
+    await stream.append([event(1), event(2)]);
+    await stream.ensureGroup('postgres');
+    const c = consumer('postgres');
+    const [bad, good] = await c.next(10, 0);
+    await c.settle([good!], [{ delivery: bad!, reason: 'invalid byte sequence' }]);
+    expect(await c.unsettled(10)).toEqual([]);
+    const { letters, total } = await stream.deadLetters.list({ limit: 10 });
+    expect(total).toBe(1);
+    expect(letters[0]).toMatchObject({ sink: 'postgres', reason: 'invalid byte sequence', event: event(1) });
+  });
+
+  it('hands an entry that holds no event over as a problem, with what it held', async () => {
+    await stream.ensureGroup('g');
+    await redis.xadd(stream.key, '*', 'x', 'y');
+    await redis.xadd(stream.key, '*', 'e', '{not json');
+    const got = await consumer('g').next(10, 0);
+    expect(got).toEqual([
+      { ref: expect.any(String), problem: 'stream entry has no event field', raw: 'x y' },
+      { ref: expect.any(String), problem: 'stream entry is not valid JSON', raw: '{not json' },
+    ]);
+  });
+});
+
+describe('when dead letters are replayed or dropped', () => {
+  const redis = new Redis(REDIS_URL);
+  let stream: EventStream;
+  let consumers: GroupConsumer[];
+
+  beforeEach(async () => {
+    stream = new EventStream(redis, uniqueName('t'));
+    consumers = ['opensearch', 'postgres'].map((g) => stream.consumer(g, 'c'));
+    for (const g of ['opensearch', 'postgres']) await stream.ensureGroup(g);
+    await stream.append([event(1), event(2), event(3)]);
+    const [os, pg] = consumers as [GroupConsumer, GroupConsumer];
+    const toOs = await os.next(10, 0);
+    await os.settle(toOs.slice(1), [{ delivery: toOs[0]!, reason: 'mapping' }]);
+    const toPg = await pg.next(10, 0);
+    await pg.settle([], toPg.slice(1).map((d) => ({ delivery: d, reason: 'bug' })));
+    await pg.settle([toPg[0]!], []);
+    return async () => {
+      for (const c of consumers) c.close();
+      await stream.destroy();
+    };
+  });
+
+  afterAll(() => {
+    redis.disconnect();
+  });
+
+  it('does list them by sink, with how many there are in all', async () => {
+    expect((await stream.deadLetters.list({ limit: 10 })).total).toBe(3);
+    const pg = await stream.deadLetters.list({ sink: 'postgres', limit: 1 });
+    expect(pg.total).toBe(2);
+    expect(pg.letters.map((l) => l.event?.event_id)).toEqual(['e2']);
+  });
+
+  it('does send a replayed event to its own sink only', async () => {
+    expect(await stream.deadLetters.replay({ sink: 'postgres' })).toEqual({ replayed: 2, unreadable: 0 });
+    const [os, pg] = consumers as [GroupConsumer, GroupConsumer];
+    expect(ids(await pg.next(10, 0))).toEqual(['e2', 'e3']);
+    expect(await os.next(10, 0)).toEqual([]);
+    // opensearch acknowledged them as not its own: nothing waits for it.
+    expect(await os.unsettled(10)).toEqual([]);
+    const left = await stream.deadLetters.list({ limit: 10 });
+    expect(left.letters.map((l) => l.sink)).toEqual(['opensearch']);
+  });
+
+  it('does replay or drop one letter by its id', async () => {
+    const { letters } = await stream.deadLetters.list({ sink: 'postgres', limit: 1 });
+    expect(await stream.deadLetters.drop({ id: letters[0]!.id })).toBe(1);
+    expect(await stream.deadLetters.drop({ id: letters[0]!.id })).toBe(0);
+    expect(await stream.deadLetters.drop({ sink: 'opensearch' })).toBe(1);
+    expect((await stream.deadLetters.list({ limit: 10 })).letters.map((l) => l.event?.event_id)).toEqual(['e3']);
+  });
+});
+
+describe('when live tail follows the stream', () => {
+  const redis = new Redis(REDIS_URL);
+  let stream: EventStream;
+
+  beforeEach(async () => {
+    stream = new EventStream(redis, uniqueName('t'));
+    return async () => {
+      stream.close();
+      await stream.destroy();
+    };
+  });
+
+  afterAll(() => {
+    redis.disconnect();
+  });
+
+  it('does read what comes after a position, outside any group, without replays for one store', async () => {
+    const follower = stream.follower();
+    expect(await follower.positions()).toEqual({ lastId: '0-0', firstId: '0-0' });
+    await stream.ensureGroup('postgres');
+    await stream.append([event(1), event(2)]);
+    const { lastId, firstId } = await follower.positions();
+    const all = await follower.rangeAfter('0-0', lastId, 10);
+    expect(ids(all)).toEqual(['e1', 'e2']);
+    expect(all[0]!.ref).toBe(firstId);
+    // Waiting for what comes next, while a dead letter is replayed for postgres and a new event arrives.
+    const next = follower.readAfter(lastId, 10, 5000);
+    const c = stream.consumer('postgres', 'c');
+    const got = await c.next(10, 0);
+    await c.settle([got[1]!], [{ delivery: got[0]!, reason: 'x' }]);
+    await stream.deadLetters.replay({});
+    await stream.append([event(3)]);
+    expect(ids(await next)).toEqual(['e3']);
+    expect(ids(await follower.rangeAfter(all[1]!.ref, '+', 10))).toEqual(['e3']);
+    expect(follower.compare(all[0]!.ref, all[1]!.ref)).toBeLessThan(0);
+    // The groups never saw the follower: nothing pending, nothing acknowledged on its behalf.
+    expect((await stream.groups()).map((g) => g.name)).toEqual(['postgres']);
+  });
+
+  it('does stop a waiting read when closed', async () => {
+    const follower = stream.follower();
+    const waiting = follower.readAfter('$', 10, 10_000).catch((err: Error) => err);
+    await new Promise((r) => setTimeout(r, 100));
+    const startedAt = Date.now();
+    follower.close();
+    follower.close();
+    expect(await waiting).toBeInstanceOf(Error);
+    expect(Date.now() - startedAt).toBeLessThan(1000);
   });
 });

@@ -21,6 +21,12 @@ export interface Sink {
   /** Creates what the store needs (tables, index template). Idempotent. */
   prepare(): Promise<void>;
   write(events: LogEvent[]): Promise<WriteResult[]>;
+  /**
+   * Resolves when the store answers and can be written to, throws when it cannot. The worker asks it
+   * when a batch keeps failing in a way it does not know: only a store that answers lets it conclude
+   * that the events are the cause (and look for them) rather than wait the outage out.
+   */
+  check(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -24,7 +24,7 @@ const event = (over: Partial<LogEvent> = {}): LogEvent => {
 
 function setup() {
   const stream = new EventStream(redis, uniqueName('tail'));
-  const hub = new TailHub(stream, () => new Redis(REDIS_URL), log);
+  const hub = new TailHub(stream, log);
   cleanups.push(() => hub.close(), () => stream.destroy());
   return { stream, hub };
 }

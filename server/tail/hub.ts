@@ -1,10 +1,8 @@
-import type { Redis } from 'ioredis';
 import { backoffDelay, sleep } from '../../shared/backoff.ts';
 import { errorMessage, LogFlowError } from '../../shared/errors.ts';
 import type { LogEvent } from '../../shared/event.ts';
 import type { Logger } from '../../shared/logger.ts';
-import { compareStreamIds } from '../queue/stream-id.ts';
-import type { Entry, EventStream } from '../queue/stream.ts';
+import type { Delivery, EventQueue, QueueFollower } from '../queue/queue.ts';
 
 /** One reader of live tail: its project and query, and where its events go. */
 export interface TailSubscriber {
@@ -26,8 +24,8 @@ const BLOCK_MS = 1000;
 interface Reader {
   sub: TailSubscriber;
   lastId: string;
-  /** Live entries that came while this reader caught up, delivered after. */
-  queued?: Entry[];
+  /** Live events that came while this reader caught up, delivered after. */
+  queued?: Delivery[];
 }
 
 /**
@@ -38,15 +36,15 @@ interface Reader {
  */
 export class TailHub {
   private readonly readers = new Set<Reader>();
-  private conn?: Redis;
+  /** The follower reading now: one blocking read for every reader, closed with the last of them. */
+  private follower?: QueueFollower;
   private running?: Promise<void>;
   private starting?: Promise<void>;
   private position = '0-0';
   private closed = false;
 
   constructor(
-    private readonly stream: EventStream,
-    private readonly connect: () => Redis,
+    private readonly queue: Pick<EventQueue, 'follower'>,
     private readonly log: Logger,
   ) {}
 
@@ -56,10 +54,10 @@ export class TailHub {
     if (!this.running) await (this.starting ??= this.start().finally(() => (this.starting = undefined)));
     const reader: Reader = { sub, lastId: this.position };
     this.readers.add(reader);
-    if (sub.after && compareStreamIds(sub.after, this.position) < 0) {
+    if (sub.after && this.follower!.compare(sub.after, this.position) < 0) {
       reader.queued = [];
       reader.lastId = sub.after;
-      void this.catchUp(reader, sub.after, this.position);
+      void this.catchUp(this.follower!, reader, sub.after, this.position);
     }
     const stop = () => {
       this.readers.delete(reader);
@@ -75,81 +73,83 @@ export class TailHub {
   }
 
   private async start(): Promise<void> {
+    const follower = this.queue.follower();
     try {
-      this.position = (await this.stream.positions()).lastId;
+      this.position = (await follower.positions()).lastId;
     } catch (err) {
+      follower.close();
       throw new LogFlowError('QUEUE_UNAVAILABLE', `live tail cannot read the stream: Redis is unavailable (${errorMessage(err)})`, { transient: true, retryAfterSeconds: 2, cause: err });
     }
-    const conn = (this.conn = this.connect());
-    this.running = this.loop(conn).finally(() => {
-      if (this.conn === conn) {
-        this.conn = undefined;
+    this.follower = follower;
+    this.running = this.loop(follower).finally(() => {
+      if (this.follower === follower) {
+        this.follower = undefined;
         this.running = undefined;
       }
     });
   }
 
   private stop(): void {
-    this.conn?.disconnect();
-    this.conn = undefined;
+    this.follower?.close();
+    this.follower = undefined;
     this.running = undefined;
   }
 
-  private async loop(conn: Redis): Promise<void> {
+  private async loop(follower: QueueFollower): Promise<void> {
     let failures = 0;
-    while (this.conn === conn) {
-      let entries: Entry[];
+    while (this.follower === follower) {
+      let entries: Delivery[];
       try {
-        entries = await this.stream.readAfter(conn, this.position, READ_COUNT, BLOCK_MS);
+        entries = await follower.readAfter(this.position, READ_COUNT, BLOCK_MS);
         failures = 0;
       } catch (err) {
-        if (this.conn !== conn) return;
+        if (this.follower !== follower) return;
         if (failures++ % 10 === 0) this.log.warn({ err: errorMessage(err) }, 'live tail cannot read the stream, retrying');
         await sleep(backoffDelay(failures, 200, 2000));
         continue;
       }
       for (const entry of entries) {
-        this.position = entry.id;
+        this.position = entry.ref;
         for (const reader of this.readers) {
           if (reader.queued) reader.queued.push(entry);
-          else this.offer(reader, entry);
+          else this.offer(reader, entry, follower);
         }
       }
     }
   }
 
-  private offer(reader: Reader, entry: Entry): void {
-    if (compareStreamIds(entry.id, reader.lastId) <= 0) return;
-    reader.lastId = entry.id;
-    const e = entry.event;
-    if (e && e.project_id === reader.sub.projectId && reader.sub.matches(e)) reader.sub.deliver(entry.id, e);
+  private offer(reader: Reader, entry: Delivery, follower: QueueFollower): void {
+    if (follower.compare(entry.ref, reader.lastId) <= 0) return;
+    reader.lastId = entry.ref;
+    const e = 'event' in entry ? entry.event : undefined;
+    if (e && e.project_id === reader.sub.projectId && reader.sub.matches(e)) reader.sub.deliver(entry.ref, e);
   }
 
   /** What came after `after` up to where the live read was when this reader joined, then what queued meanwhile. */
-  private async catchUp(reader: Reader, after: string, until: string): Promise<void> {
+  private async catchUp(follower: QueueFollower, reader: Reader, after: string, until: string): Promise<void> {
     try {
-      const { firstId } = await this.stream.positions();
-      if (compareStreamIds(firstId, after) > 0) {
+      const { firstId } = await follower.positions();
+      if (follower.compare(firstId, after) > 0) {
         reader.sub.missed(null, `the stream was trimmed past entry ${after} before this reader came back: events before ${firstId} may be missing here (search for them)`);
       }
       let from = after;
-      for (let seen = 0; compareStreamIds(from, until) < 0; ) {
+      for (let seen = 0; follower.compare(from, until) < 0; ) {
         if (seen >= MAX_CATCH_UP) {
           reader.sub.missed(null, `more than ${MAX_CATCH_UP} entries came since ${after}: following from now on (search for the rest)`);
           reader.lastId = until;
           break;
         }
-        const page = await this.stream.rangeAfter(from, until, Math.min(READ_COUNT, MAX_CATCH_UP - seen));
+        const page = await follower.rangeAfter(from, until, Math.min(READ_COUNT, MAX_CATCH_UP - seen));
         if (!page.length) break;
-        for (const entry of page) this.offer(reader, entry);
+        for (const entry of page) this.offer(reader, entry, follower);
         seen += page.length;
-        from = page[page.length - 1]!.id;
+        from = page[page.length - 1]!.ref;
       }
     } catch (err) {
       reader.sub.missed(null, `catching up after a reconnect failed (${errorMessage(err)}): following from now on`);
     }
     const queued = reader.queued ?? [];
     reader.queued = undefined;
-    for (const entry of queued) this.offer(reader, entry);
+    for (const entry of queued) this.offer(reader, entry, follower);
   }
 }

@@ -1,169 +1,172 @@
-import type { Redis } from 'ioredis';
-import { retry, sleep } from '../../shared/backoff.ts';
-import { errorMessage, LogFlowError } from '../../shared/errors.ts';
-import type { LogEvent } from '../../shared/event.ts';
+import { backoffDelay, retry, retryDelay, sleep } from '../../shared/backoff.ts';
+import { errorMessage, isTransient } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
-import type { DeadLetter, Entry, EventStream } from '../queue/stream.ts';
+import type { Delivery, EventQueue, GroupConsumer, Refusal } from '../queue/queue.ts';
 import type { Sink } from '../stores/types.ts';
+import { BatchWriter } from './batch-writer.ts';
 
 export interface SinkWorkerOptions {
-  stream: EventStream;
-  /** A connection of its own for the blocking read; close() cuts it so the loop can end. */
-  blockingConn: Redis;
+  queue: EventQueue;
   sink: Sink;
+  /** Stable across restarts, so a restarted worker resumes what it held at once. */
   consumer: string;
   batchSize: number;
+  /** How long a silent consumer's events wait before another takes them over. */
   claimIdleMs: number;
+  /** Already names the sink: lines logged here do not repeat it. */
   log: Logger;
   blockMs?: number;
 }
 
 /**
- * Moves events from the stream into one store: its own consumer group, so a slow or broken store
- * never holds up another. An entry is acknowledged only after the store confirmed it, or after it
- * went to the dead-letter stream with the store's reason.
+ * Moves events from the queue into one store: its own group, so a slow or broken store never holds
+ * up another. It prepares its store itself (waiting for it as long as it takes), so a store that is
+ * down at start leaves the others running. An event is settled only after the store confirmed it, or
+ * after it went to the dead letters with the store's reason.
  */
 export class SinkWorker {
   private readonly abort = new AbortController();
+  private readonly writer: BatchWriter;
+  private consumer?: GroupConsumer;
   private running?: Promise<void>;
-  private lastClaim = 0;
-  /** Events written and acknowledged since start; dead-lettered ones counted apart. */
+  private lastTakeOver = 0;
+  /** Events written and settled since start; dead-lettered ones counted apart. */
   readonly stats = { written: 0, deadLettered: 0 };
 
-  constructor(private readonly o: SinkWorkerOptions) {}
+  constructor(private readonly o: SinkWorkerOptions) {
+    this.writer = new BatchWriter({ sink: o.sink, signal: this.abort.signal, log: o.log });
+  }
 
   get group(): string {
     return this.o.sink.name;
   }
 
-  async start(): Promise<void> {
-    await this.o.stream.ensureGroup(this.group);
-    this.running = this.loop().catch((err) => {
-      if (!this.abort.signal.aborted) this.o.log.fatal({ err, sink: this.group }, 'sink worker stopped');
-    });
+  /** Returns at once; the store is prepared and read from in the background until close(). */
+  start(): void {
+    if (this.running) return;
+    this.consumer = this.o.queue.consumer(this.group, this.o.consumer);
+    this.running = this.runUntilClosed();
   }
 
-  /** Stops reading, lets the batch in hand finish its current attempt, and disconnects. Safe twice. */
+  /** Stops reading, lets the batch in hand stop at its current attempt (left unsettled), and disconnects. Safe twice. */
   async close(): Promise<void> {
-    if (this.abort.signal.aborted) return this.running;
-    this.abort.abort();
-    this.o.blockingConn.disconnect();
+    if (!this.abort.signal.aborted) {
+      this.abort.abort();
+      this.consumer?.close();
+    }
     await this.running;
   }
 
-  private async loop(): Promise<void> {
-    const { stream, blockingConn, consumer, batchSize } = this.o;
-    // What this consumer took before a restart and never acknowledged comes first.
-    for (;;) {
-      const mine = await this.guard(() => stream.read(blockingConn, this.group, consumer, batchSize, '0'));
+  /** A failure nobody planned for restarts the loop after a pause, rather than leave the sink idle for good. */
+  private async runUntilClosed(): Promise<void> {
+    await this.step(() => this.o.queue.ensureGroup(this.group));
+    await this.prepare();
+    for (let attempt = 0; !this.aborted(); attempt++) {
+      try {
+        await this.run();
+      } catch (err) {
+        if (this.aborted()) break;
+        this.o.log.error({ err }, 'sink worker failed, restarting its loop');
+        await sleep(backoffDelay(attempt, 1000, 30_000), this.abort.signal).catch(() => {});
+      }
+    }
+  }
+
+  private async run(): Promise<void> {
+    const consumer = this.consumer!;
+    const { batchSize, claimIdleMs } = this.o;
+    // What this consumer took before a restart and never settled comes first.
+    while (!this.aborted()) {
+      const mine = await this.step(() => consumer.unsettled(batchSize));
       if (!mine?.length) break;
       await this.process(mine);
     }
-    while (!this.abort.signal.aborted) {
-      if (Date.now() - this.lastClaim > this.o.claimIdleMs / 2) {
-        this.lastClaim = Date.now();
-        const stale = await this.guard(() => stream.claimStale(this.group, consumer, this.o.claimIdleMs, batchSize));
+    while (!this.aborted()) {
+      if (Date.now() - this.lastTakeOver > claimIdleMs / 2) {
+        this.lastTakeOver = Date.now();
+        const stale = await this.step(() => consumer.takeOver(claimIdleMs, batchSize));
         if (stale?.length) {
-          this.o.log.warn({ sink: this.group, count: stale.length }, 'claimed entries another worker left unacknowledged');
+          this.o.log.warn({ count: stale.length }, 'took over events another worker left unsettled');
           await this.process(stale);
           continue;
         }
       }
-      const fresh = await this.guard(() => stream.read(blockingConn, this.group, consumer, batchSize, '>', this.o.blockMs ?? 2000));
+      const fresh = await this.step(() => consumer.next(batchSize, this.o.blockMs ?? 2000));
       if (fresh?.length) await this.process(fresh);
     }
   }
 
-  /** Runs a Redis step; while Redis is away, waits with backoff and says so, instead of crashing. */
-  private async guard<T>(step: () => Promise<T>): Promise<T | undefined> {
+  /**
+   * The store's tables or template, waited for as long as it takes: the worker may start before its
+   * stores. A refusal (a template OpenSearch will not take, a permission) is waited on too: an operator
+   * fixes it while the events wait in the queue, and the other sinks run meanwhile.
+   */
+  private async prepare(): Promise<void> {
+    for (let attempt = 0; !this.aborted(); attempt++) {
+      try {
+        return await this.o.sink.prepare();
+      } catch (err) {
+        if (this.aborted()) return;
+        if (attempt % 5 === 0) this.o.log[isTransient(err) ? 'warn' : 'error']({ err: errorMessage(err) }, 'store not ready, retrying');
+        await sleep(retryDelay(err, attempt, { maxMs: 10_000 }), this.abort.signal).catch(() => {});
+      }
+    }
+  }
+
+  /** Runs a queue step; while the queue is away, waits with backoff and says so, instead of crashing. Undefined when closing. */
+  private async step<T>(fn: () => Promise<T>): Promise<T | undefined> {
     try {
-      return await retry(step, {
+      return await retry(fn, {
         signal: this.abort.signal,
         baseMs: 250,
         maxMs: 5000,
         onRetry: (err, attempt) => {
+          // Closing cuts the blocking read: that is no outage to report.
+          if (this.aborted()) return;
           // Someone deleted the stream or our group (a flush, a cleanup): make it again and go on.
-          if (errorMessage(err).includes('NOGROUP')) void this.o.stream.ensureGroup(this.group).catch(() => {});
-          if (attempt % 10 === 0) this.o.log.warn({ sink: this.group, err: errorMessage(err) }, 'Redis unavailable, retrying');
+          if (errorMessage(err).includes('NOGROUP')) void this.o.queue.ensureGroup(this.group).catch(() => {});
+          if (attempt % 10 === 0) this.o.log.warn({ err: errorMessage(err) }, 'Redis unavailable, retrying');
         },
       });
     } catch (err) {
-      if (this.abort.signal.aborted) return undefined;
+      if (this.aborted()) return undefined;
       throw err;
     }
   }
 
-  private async process(entries: Entry[]): Promise<void> {
-    const dead: DeadLetter[] = [];
-    let pending: Entry[] = [];
-    for (const entry of entries) {
-      if (entry.event) pending.push(entry);
-      else dead.push({ entry, reason: entry.error ?? 'unreadable entry' });
-    }
-    const done: string[] = [];
-    const startedAt = Date.now();
-    let lastKeepAlive = startedAt;
-    for (let attempt = 0; pending.length; attempt++) {
-      const results = await this.writeWithRetry(pending);
-      if (!results) return; // closing: leave the rest pending for the next start or another worker
-      const again: Entry[] = [];
-      results.forEach((r, i) => {
-        const entry = pending[i]!;
-        if (r.status === 'ok') done.push(entry.id);
-        else if (r.status === 'reject') dead.push({ entry, reason: r.reason });
-        else again.push(entry);
-      });
-      pending = again;
-      if (pending.length) {
-        // Only the items the store asked us to repeat (e.g. 429s in a bulk reply) go again.
-        try {
-          await sleep(Math.min(250 * 2 ** Math.min(attempt, 5), 10_000) * Math.random(), this.abort.signal);
-        } catch {
-          break;
-        }
-        if (Date.now() - lastKeepAlive > this.o.claimIdleMs / 3) {
-          lastKeepAlive = Date.now();
-          await this.guard(() => this.o.stream.keepClaimed(this.group, this.o.consumer, pending.map((e) => e.id)));
-        }
-      }
-    }
-    await this.settle(done, dead);
-  }
-
-  /** Writes a batch, retrying for as long as the store is unreachable; undefined when closing. */
-  private async writeWithRetry(entries: Entry[]) {
-    const events = entries.map((e) => e.event as LogEvent);
-    let lastKeepAlive = Date.now();
+  private async process(deliveries: Delivery[]): Promise<void> {
+    // The one keep-alive: for as long as this batch is in hand (outages, splits, settling), nobody takes it over.
+    const lease = setInterval(() => void this.consumer!.renew(deliveries).catch(() => {}), Math.max(50, this.o.claimIdleMs / 3));
     try {
-      return await retry(() => this.o.sink.write(events), {
-        signal: this.abort.signal,
-        baseMs: 250,
-        maxMs: 15_000,
-        onRetry: (err, attempt, delay) => {
-          if (attempt % 5 === 0) this.o.log.warn({ sink: this.group, err: errorMessage(err), events: events.length, retryInMs: delay }, 'store unavailable, retrying');
-          if (Date.now() - lastKeepAlive > this.o.claimIdleMs / 3) {
-            lastKeepAlive = Date.now();
-            // A long outage must not look like a dead worker: keep these entries ours.
-            void this.o.stream.keepClaimed(this.group, this.o.consumer, entries.map((e) => e.id)).catch(() => {});
-          }
-        },
+      const refused: Refusal[] = [];
+      const readable: Extract<Delivery, { event: unknown }>[] = [];
+      for (const d of deliveries) {
+        if ('event' in d) readable.push(d);
+        else refused.push({ delivery: d, reason: d.problem });
+      }
+      let outcomes;
+      try {
+        outcomes = await this.writer.write(readable.map((d) => d.event));
+      } catch (err) {
+        if (this.aborted()) return; // closing: left unsettled, for the next start or another worker
+        throw err;
+      }
+      const done: Delivery[] = [];
+      outcomes.forEach((o, i) => (o.status === 'ok' ? done.push(readable[i]!) : refused.push({ delivery: readable[i]!, reason: o.reason })));
+      if (refused.length) this.o.log.error({ count: refused.length, reason: refused[0]!.reason }, 'events the store will not take went to the dead letters');
+      const settled = await this.step(async () => {
+        await this.consumer!.settle(done, refused);
+        return true;
       });
-    } catch (err) {
-      if (this.abort.signal.aborted) return undefined;
-      // A permanent error for the whole batch: every event in it is dead-lettered with that reason.
-      if (err instanceof LogFlowError && !err.transient) return events.map(() => ({ status: 'reject' as const, reason: err.message }));
-      throw err;
+      if (!settled) return;
+      this.stats.written += done.length;
+      this.stats.deadLettered += refused.length;
+    } finally {
+      clearInterval(lease);
     }
   }
 
-  private async settle(done: string[], dead: DeadLetter[]): Promise<void> {
-    if (dead.length) {
-      this.o.log.error({ sink: this.group, count: dead.length, reason: dead[0]!.reason }, 'events refused by the store went to the dead-letter stream');
-      await this.guard(() => this.o.stream.deadLetter(this.group, dead));
-    }
-    const ids = [...done, ...dead.map((d) => d.entry.id)];
-    await this.guard(() => this.o.stream.ack(this.group, ids));
-    this.stats.written += done.length;
-    this.stats.deadLettered += dead.length;
+  private aborted(): boolean {
+    return this.abort.signal.aborted;
   }
 }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings, type Settings } from '../../shared/config.ts';
 import type { LogEvent } from '../../shared/event.ts';
 import { createLogger } from '../../shared/logger.ts';
+import { freePort } from '../../test/cli.ts';
 import { createTestDatabase, eventually, REDIS_URL, uniqueName } from '../../test/helpers.ts';
 import { ProjectStore } from '../auth/projects.ts';
 import { openPool } from '../db.ts';
@@ -19,6 +20,7 @@ const log = createLogger('silent');
 describe('when the worker moves events into PostgreSQL and files', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let settings: Settings;
+  let settingsEnv: Record<string, string>;
   let dir: string;
   let pool: pg.Pool;
   let projectId: number;
@@ -38,7 +40,8 @@ describe('when the worker moves events into PostgreSQL and files', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     dir = await mkdtemp(path.join(os.tmpdir(), 'logflow-worker-'));
-    settings = loadSettings({ DATABASE_URL: db.url, REDIS_URL, LOGFLOW_NAMESPACE: uniqueName('t'), LOGFLOW_FILE_DIR: dir, LOGFLOW_SINKS: 'postgres,file' });
+    settingsEnv = { DATABASE_URL: db.url, REDIS_URL, LOGFLOW_NAMESPACE: uniqueName('t'), LOGFLOW_FILE_DIR: dir };
+    settings = loadSettings({ ...settingsEnv, LOGFLOW_SINKS: 'postgres,file' });
     await migrate(settings, log);
     pool = openPool(db.url);
     projectId = (await new ProjectStore(pool).create('shop')).project.id;
@@ -79,10 +82,29 @@ describe('when the worker moves events into PostgreSQL and files', () => {
       expect(day2.trim().split('\n').map((l) => JSON.parse(l).event_id)).toEqual(['w-2', 'w-4']);
       expect(worker.stats()).toEqual({ postgres: { written: 3, deadLettered: 1 }, file: { written: 4, deadLettered: 0 } });
       // Once every sink acknowledged, the stream is trimmed down to at most its last entry.
-      await eventually(async () => ((await stream.length()) <= 1 ? true : undefined), 10_000, 'the stream to be trimmed');
+      await eventually(async () => ((await stream.backlog()) <= 1 ? true : undefined), 10_000, 'the stream to be trimmed');
     } finally {
       await worker.close();
       await worker.close(); // idempotent
+    }
+  });
+
+  it('writes to PostgreSQL and files while OpenSearch is down at start', async () => {
+    // Nothing listens on this port: the OpenSearch sink waits for its store, on its own.
+    const down = loadSettings({ ...settingsEnv, OPENSEARCH_URL: `http://127.0.0.1:${await freePort()}`, LOGFLOW_SINKS: 'opensearch,postgres,file' });
+    await stream.append([event(11), event(12)]);
+    const worker = new Worker({ settings: down, log });
+    await Promise.race([worker.start(), new Promise((_, reject) => setTimeout(() => reject(new Error('start waited for OpenSearch')), 5000))]);
+    try {
+      await eventually(async () => {
+        const { rows } = await pool.query("SELECT count(*)::int AS n FROM logs WHERE event_id IN ('w-11', 'w-12')");
+        return rows[0].n === 2 ? true : undefined;
+      }, 20_000, 'PostgreSQL to hold the events');
+      await eventually(async () => (((await redis.xpending(stream.key, 'file')) as [number])[0] === 0 && (await stream.groups()).find((g) => g.name === 'file')?.lag === 0 ? true : undefined), 20_000, 'the file sink to settle');
+      expect((await stream.groups()).find((g) => g.name === 'opensearch')).toMatchObject({ pending: 0 });
+    } finally {
+      await worker.close();
+      await redis.xgroup('DESTROY', stream.key, 'opensearch');
     }
   });
 

@@ -1,12 +1,10 @@
 import os from 'node:os';
 import type pg from 'pg';
 import { defaultSinks, type Settings, type SinkName } from '../../shared/config.ts';
-import { retry } from '../../shared/backoff.ts';
 import { errorMessage } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { openPool } from '../db.ts';
-import { connectOrIgnore, connectPatient } from '../queue/redis.ts';
-import { EventStream } from '../queue/stream.ts';
+import { openQueue } from '../queue/open.ts';
 import { createSink } from '../stores/registry.ts';
 import { SinkWorker } from './sink-worker.ts';
 
@@ -32,12 +30,14 @@ export class Worker {
     return this.o.sinks ?? defaultSinks(this.o.settings);
   }
 
+  /**
+   * Returns once every sink worker runs. Each prepares and waits for its own store: one store down at
+   * start leaves the others writing. A sink that cannot be configured at all (no OPENSEARCH_URL) throws.
+   */
   async start(): Promise<void> {
     const { settings, log } = this.o;
-    const redis = connectPatient(settings.REDIS_URL);
-    await connectOrIgnore(redis);
-    this.toClose.push(() => redis.disconnect());
-    const stream = new EventStream(redis, settings.LOGFLOW_NAMESPACE);
+    const queue = await openQueue(settings, 'patient');
+    this.toClose.push(() => queue.close());
     let pool: pg.Pool | undefined;
     const getPool = () => {
       if (!pool) {
@@ -50,34 +50,25 @@ export class Worker {
     for (const name of this.sinks) {
       const sink = await createSink(name, settings, getPool);
       this.toClose.push(() => sink.close());
-      // A store that is down at start is waited for, as it would be later: the worker must not
-      // crash because OpenSearch boots slower than it does.
-      await retry(() => sink.prepare(), {
-        maxMs: 10_000,
-        onRetry: (err, attempt) => attempt % 5 === 0 && log.warn({ sink: name, err: errorMessage(err) }, 'store not ready, retrying'),
-      });
-      const blockingConn = connectPatient(settings.REDIS_URL);
-      await connectOrIgnore(blockingConn);
       const w = new SinkWorker({
-        stream,
-        blockingConn,
+        queue,
         sink,
         consumer,
         batchSize: settings.LOGFLOW_WORKER_BATCH,
         claimIdleMs: settings.LOGFLOW_CLAIM_IDLE_MS,
         log: log.child({ sink: name }),
       });
-      await w.start();
+      w.start();
       this.sinkWorkers.push(w);
     }
     this.trimTimer = setInterval(() => {
-      stream.trim().then(
+      queue.trim().then(
         (n) => n && log.debug({ trimmed: n }, 'trimmed entries every sink has acknowledged'),
         (err) => log.warn({ err: errorMessage(err) }, 'could not trim the stream'),
       );
     }, this.o.trimEveryMs ?? 5000);
     this.trimTimer.unref();
-    log.info({ sinks: this.sinks, consumer, stream: stream.key }, 'worker started');
+    log.info({ sinks: this.sinks, consumer }, 'worker started');
   }
 
   stats(): Record<string, { written: number; deadLettered: number }> {

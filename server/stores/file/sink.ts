@@ -1,12 +1,20 @@
-import { mkdir, open } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import type { LogEvent } from '../../../shared/event.ts';
 import { LogFlowError } from '../../../shared/errors.ts';
+import { bucketOf } from '../time-bucket.ts';
 import type { Sink, WriteResult } from '../types.ts';
 
-/** `<dir>/<project_id>/<YYYY-MM-DD>.log`, by the event's own UTC date, so a day's file holds that day. */
-export function filePathFor(dir: string, event: Pick<LogEvent, 'project_id' | 'timestamp'>): string {
-  return path.join(dir, String(event.project_id), `${event.timestamp.slice(0, 10)}.log`);
+/**
+ * `<dir>/<project_id>/<YYYY-MM-DD>.log` by the event's own UTC date for recent days, `<YYYY-MM>.log`
+ * for older months and `older.log` for the rest (time-bucket.ts), so scattered past dates cannot
+ * fill the disk's inodes with files of one line. A timestamp that is no time goes with the oldest.
+ */
+export function filePathFor(dir: string, event: Pick<LogEvent, 'project_id' | 'timestamp' | 'ingest_ts'>): string {
+  const bucket = bucketOf(event.timestamp, event.ingest_ts);
+  const name = bucket?.parts.length ? bucket.parts.join('-') : 'older';
+  return path.join(dir, String(event.project_id), `${name}.log`);
 }
 
 /**
@@ -20,6 +28,9 @@ export function createFileSink({ dir }: { dir: string }): Sink {
     name: 'file',
     async prepare() {
       await mkdir(dir, { recursive: true });
+    },
+    async check() {
+      await access(dir, constants.W_OK);
     },
     async write(events: LogEvent[]): Promise<WriteResult[]> {
       const byFile = new Map<string, string[]>();

@@ -8,6 +8,8 @@ export interface OpenSearchOptions {
   namespace: string;
   /** Per request; a bulk that takes longer is given up and retried by the worker as a whole. */
   requestTimeoutMs?: number;
+  /** Largest bulk request, in characters of NDJSON; a larger batch goes as several requests (default 8Mi). */
+  maxBulkChars?: number;
 }
 
 export function createClient(opts: OpenSearchOptions): Client {

@@ -1,25 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../../shared/event.ts';
 import { numberTerm } from '../../../shared/query/terms.ts';
-import { documentId, indexNameFor, indexTemplate, toDocument } from './mapping.ts';
+import { documentId, indexFor, indexTemplate, toDocument } from './mapping.ts';
 
 describe('when naming the index of an event', () => {
-  it('does use the event own UTC day, not the clock', () => {
-    expect(indexNameFor('ns', '2026-11-01T23:59:59.999Z')).toBe('ns-logs-2026.11.01');
-    expect(indexNameFor('ns', '2026-11-02T00:00:00.000Z')).toBe('ns-logs-2026.11.02');
+  const at = (timestamp: string, ingest_ts = '2026-11-02T10:00:00.000Z') => indexFor('ns', { timestamp, ingest_ts });
+
+  it('does use the event own UTC day for a recent event, not the clock', () => {
+    expect(at('2026-11-01T23:59:59.999Z')).toEqual({ index: 'ns-logs-2026.11.01', earlier: [] });
+    expect(at('2026-11-02T00:00:00.000Z')).toEqual({ index: 'ns-logs-2026.11.02', earlier: [] });
   });
 
   it('does convert an offset to the UTC day', () => {
-    expect(indexNameFor('ns', '2026-11-01T22:30:00-05:00')).toBe('ns-logs-2026.11.02');
+    expect(at('2026-11-01T22:30:00-05:00')?.index).toBe('ns-logs-2026.11.02');
   });
 
-  it('does keep years beyond 9999 and before year 0 apart', () => {
-    expect(indexNameFor('ns', '+012345-01-02T00:00:00.000Z')).toBe('ns-logs-+012345.01.02');
-    expect(indexNameFor('ns', '-000001-01-02T00:00:00.000Z')).toBe('ns-logs--000001.01.02');
+  it('does put an old event in its month, and a very old one with the oldest, naming where an earlier copy may be', () => {
+    expect(at('2025-03-04T00:00:00.000Z')).toEqual({ index: 'ns-logs-2025.03', earlier: ['ns-logs-2025.03.04'] });
+    expect(at('+012345-01-02T00:00:00.000Z', '+012345-06-02T00:00:00.000Z')?.index).toBe('ns-logs-+012345.01');
+    expect(at('-000001-01-02T00:00:00.000Z')).toEqual({ index: 'ns-logs-older', earlier: ['ns-logs--000001.01', 'ns-logs--000001.01.02'] });
   });
 
   it('does give nothing for a timestamp that is no time', () => {
-    expect(indexNameFor('ns', 'yesterday')).toBeUndefined();
+    expect(at('yesterday')).toBeUndefined();
   });
 });
 
@@ -59,7 +62,7 @@ describe('when building the document', () => {
     expect(toDocument(stray)).not.toHaveProperty('extra');
   });
 
-  it('does target only the namespace daily indices', () => {
+  it('does target only the namespace indices', () => {
     expect(indexTemplate('ns').index_patterns).toEqual(['ns-logs-*']);
   });
 });

@@ -1,28 +1,32 @@
 import type { LogEvent } from '../../../shared/event.ts';
 import { eventTerms } from '../../../shared/query/event-terms.ts';
+import { bucketOf, earlierBuckets, type Bucket } from '../time-bucket.ts';
 
-/** Name of the composable index template that shapes every daily index of a namespace. */
+/** Name of the composable index template that shapes every index of a namespace. */
 export function templateName(namespace: string): string {
   return `${namespace}-logs`;
 }
 
-/** Every daily index of a namespace; what search reads. */
+/** Every index of a namespace, day, month and older alike; what search reads. */
 export function indexPattern(namespace: string): string {
   return `${namespace}-logs-*`;
 }
 
+/** `<namespace>-logs-YYYY.MM.DD` (a recent day), `-YYYY.MM` (an older month) or `-older` (time-bucket.ts). */
+export function indexName(namespace: string, bucket: Bucket): string {
+  return `${namespace}-logs-${bucket.parts.length ? bucket.parts.join('.') : 'older'}`;
+}
+
 /**
- * `<namespace>-logs-YYYY.MM.DD` from the event's own UTC date, never from the clock: a retried
- * event always lands in the index that holds its first copy, so the `create` meets it and answers 409.
- * Years outside 0000-9999 keep JavaScript's extended form (+012345, -000001); both are valid index names.
+ * The index an event goes to, from what it carries (its timestamp and ingest time), never from the
+ * clock: a retried event lands in the index that holds its first copy, so the `create` meets it and
+ * answers 409. `earlier` are the finer indices a copy ingested before may be in, to look in first.
  * Undefined when the timestamp is not a time at all.
  */
-export function indexNameFor(namespace: string, timestampIso: string): string | undefined {
-  const ms = Date.parse(timestampIso);
-  if (Number.isNaN(ms)) return undefined;
-  const iso = new Date(ms).toISOString();
-  const day = iso.slice(0, iso.indexOf('T')).replace(/-(\d\d)-(\d\d)$/, '.$1.$2');
-  return `${namespace}-logs-${day}`;
+export function indexFor(namespace: string, e: Pick<LogEvent, 'timestamp' | 'ingest_ts'>): { index: string; earlier: string[] } | undefined {
+  const bucket = bucketOf(e.timestamp, e.ingest_ts);
+  if (!bucket) return undefined;
+  return { index: indexName(namespace, bucket), earlier: earlierBuckets(e.timestamp, bucket).map((b) => indexName(namespace, b)) };
 }
 
 /** event_id is unique only within a project, so the project is part of the document id. */

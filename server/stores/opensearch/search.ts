@@ -4,28 +4,23 @@ import { summarizeFields } from '../fields.ts';
 import type { SearchBackend } from '../types.ts';
 import { boundsBody, histogramBody, histogramRows, namesBody, namesRows, sampleEdgeBody, sampleFilters, valuesBody, valuesRows } from './aggregate.ts';
 import { createClient, toStoreError, type OpenSearchOptions } from './client.ts';
-import { indexPattern } from './mapping.ts';
 import { toSearchBody, toSearchPage, type RawHit } from './query.ts';
+import { searchNamespace } from './ready.ts';
 
 interface Answer {
   hits?: { hits?: RawHit[]; total?: { value?: number } };
   aggregations?: Record<string, unknown>;
 }
 
-/** Answers queries over every daily index of a namespace, newest first. */
+/** Answers queries over every index of a namespace, newest first. */
 export function createOpenSearchSearch(opts: OpenSearchOptions): SearchBackend {
   const client: Client = createClient(opts);
   let closing: Promise<void> | undefined;
+  // Before the first event there is no index yet, and while one starts it cannot answer: both are
+  // an empty answer, not an error (ready.ts).
   const run = async (body: Record<string, unknown>, action: string): Promise<Answer> => {
     try {
-      const response = await client.search({
-        index: indexPattern(opts.namespace),
-        // Before the first event there is no index yet: that is an empty result, not an error.
-        ignore_unavailable: true,
-        allow_no_indices: true,
-        body,
-      });
-      return response.body as Answer;
+      return await searchNamespace(client, opts.namespace, { body }, {}, (answer) => answer as Answer);
     } catch (err) {
       throw toStoreError(err, action);
     }

@@ -29,6 +29,12 @@ describe('when reading one bulk item', () => {
     });
   });
 
+  it('does retry an event the cluster has no room or no permission for, rather than dead-letter it', () => {
+    const shards = { type: 'validation_exception', reason: 'Validation Failed: 1: this action would add [1] total shards, but this cluster currently has [1000]/[1000] maximum shards open;' };
+    expect(resultOfItem({ status: 400, error: shards }).status).toBe('retry');
+    expect(resultOfItem({ status: 403, error: { type: 'cluster_block_exception', reason: 'index [x] blocked by: [FORBIDDEN/8/index write (api)];' } }).status).toBe('retry');
+  });
+
   it('does retry an event whose item is missing', () => {
     expect(resultOfItem(undefined).status).toBe('retry');
   });

@@ -3,13 +3,15 @@ import type { LogEvent } from '../../../shared/event.ts';
 import { LogFlowError } from '../../../shared/errors.ts';
 import type { Sink, WriteResult } from '../types.ts';
 import { createClient, describeError, toStoreError, type OpenSearchOptions } from './client.ts';
-import { documentId, existingIndexMapping, indexNameFor, indexPattern, indexTemplate, templateName, toDocument } from './mapping.ts';
+import { documentId, existingIndexMapping, indexFor, indexPattern, indexTemplate, templateName, toDocument } from './mapping.ts';
 
 /** One line of a bulk answer, whatever the action was. */
 interface BulkItem {
   status?: number;
   error?: unknown;
 }
+
+const CLUSTER_FULL = /maximum (normal )?shards open|cluster_block_exception/;
 
 /** What one bulk item means for its event. */
 export function resultOfItem(item: BulkItem | undefined): WriteResult {
@@ -21,6 +23,9 @@ export function resultOfItem(item: BulkItem | undefined): WriteResult {
   // 429 is a full write queue. A 5xx item (e.g. unavailable_shards_exception while a new daily index
   // starts) is just as passing; dead-lettering it would lose an event to a hiccup.
   if (status === 429 || status >= 500) return { status: 'retry', reason };
+  // The cluster, not the event: no room for another index (the shard limit), or writes blocked by an
+  // operator or a full disk. Waited out like an outage; dead-lettering would lose events to capacity.
+  if (CLUSTER_FULL.test(reason)) return { status: 'retry', reason };
   return { status: 'reject', reason };
 }
 
@@ -45,9 +50,16 @@ export function createOpenSearchSink(opts: OpenSearchOptions): Sink {
       }
     },
 
+    async check() {
+      try {
+        await client.cluster.health({ timeout: '5s' });
+      } catch (err) {
+        throw toStoreError(err, 'health check');
+      }
+    },
     async write(events) {
       if (closing) throw new LogFlowError('STORE_UNAVAILABLE', 'the OpenSearch sink is closed', { transient: true });
-      return writeBatch(client, opts.namespace, events);
+      return writeBatch(client, opts.namespace, events, opts.maxBulkChars ?? MAX_BULK_CHARS);
     },
 
     close() {
@@ -57,33 +69,84 @@ export function createOpenSearchSink(opts: OpenSearchOptions): Sink {
   };
 }
 
-async function writeBatch(client: Client, namespace: string, events: LogEvent[]): Promise<WriteResult[]> {
+// A bulk request stays well under OpenSearch's http.max_content_length (100mb by default; 8Mi
+// characters are at most 24 MiB of UTF-8): a batch of large events goes as several requests, where
+// one would be refused whole.
+const MAX_BULK_CHARS = 8 * 1024 * 1024;
+
+interface Placed {
+  /** Position in the batch. */
+  at: number;
+  id: string;
+  index: string;
+  earlier: string[];
+}
+
+async function writeBatch(client: Client, namespace: string, events: LogEvent[], maxChars: number): Promise<WriteResult[]> {
   const results: (WriteResult | undefined)[] = new Array(events.length);
-  const sent: number[] = [];
-  const body: Record<string, unknown>[] = [];
-  events.forEach((e, i) => {
-    const index = indexNameFor(namespace, e.timestamp);
-    if (!index) {
-      results[i] = { status: 'reject', reason: `timestamp "${e.timestamp}" is not an ISO 8601 time` };
+  const placed: Placed[] = [];
+  // The same event twice in one batch (a client that sent it again) is written once: both are that write.
+  const firstWith = new Map<string, number>();
+  const copies: [copy: number, first: number][] = [];
+  events.forEach((e, at) => {
+    const target = indexFor(namespace, e);
+    if (!target) {
+      results[at] = { status: 'reject', reason: `timestamp "${e.timestamp}" is not an ISO 8601 time` };
       return;
     }
-    sent.push(i);
-    body.push({ create: { _index: index, _id: documentId(e) } }, toDocument(e));
+    const id = documentId(e);
+    const first = firstWith.get(id);
+    if (first !== undefined) return void copies.push([at, first]);
+    firstWith.set(id, at);
+    placed.push({ at, id, ...target });
   });
-  if (sent.length) {
-    const items = await sendBulk(client, body);
+  const there = await storedEarlier(client, placed);
+  let chunk = { lines: [] as string[], members: [] as number[], chars: 0 };
+  const send = async () => {
+    if (!chunk.members.length) return;
+    const items = await sendBulk(client, chunk.lines.join(''));
     // Items come back in the order the actions were sent.
-    sent.forEach((eventIndex, n) => {
-      results[eventIndex] = resultOfItem(firstAction(items[n]));
-    });
+    chunk.members.forEach((at, n) => (results[at] = resultOfItem(firstAction(items[n]))));
+    chunk = { lines: [], members: [], chars: 0 };
+  };
+  for (const p of placed) {
+    if (there.has(p.at)) {
+      results[p.at] = { status: 'ok' };
+      continue;
+    }
+    const line = `${JSON.stringify({ create: { _index: p.index, _id: p.id } })}\n${JSON.stringify(toDocument(events[p.at]!))}\n`;
+    if (chunk.chars + line.length > maxChars) await send();
+    chunk.lines.push(line);
+    chunk.members.push(p.at);
+    chunk.chars += line.length;
   }
+  await send();
+  for (const [copy, first] of copies) results[copy] = results[first];
   return results.map((r) => r ?? { status: 'retry', reason: 'not sent' });
 }
 
-async function sendBulk(client: Client, body: Record<string, unknown>[]): Promise<unknown[]> {
+/**
+ * The events of the batch already stored in a finer index than theirs: a copy ingested before a new
+ * month made them "older" (time-bucket.ts). Only events bound for a month or older index are looked up.
+ */
+async function storedEarlier(client: Client, placed: Placed[]): Promise<Set<number>> {
+  const docs = placed.flatMap((p) => p.earlier.map((index) => ({ at: p.at, _index: index, _id: p.id })));
+  if (!docs.length) return new Set();
   let response;
   try {
-    response = await client.bulk({ body });
+    response = await client.mget({ body: { docs: docs.map(({ _index, _id }) => ({ _index, _id })) }, _source: false });
+  } catch (err) {
+    throw toStoreError(err, 'lookup of earlier copies');
+  }
+  const found = ((response.body as { docs?: { found?: boolean }[] }).docs ?? []).map((d) => d?.found === true);
+  return new Set(docs.filter((_, n) => found[n]).map((d) => d.at));
+}
+
+async function sendBulk(client: Client, body: string): Promise<unknown[]> {
+  let response;
+  try {
+    // NDJSON as we built it (the client passes a string through): no second serialisation of the batch.
+    response = await client.bulk({ body: body as unknown as Record<string, unknown>[] });
   } catch (err) {
     throw toStoreError(err, 'bulk write');
   }

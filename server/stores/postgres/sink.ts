@@ -37,6 +37,12 @@ export function createPostgresSink({ pool }: PostgresSinkOptions): Sink {
     name: 'postgres',
     prepare: () => migrateLogs(pool),
     write: (events) => (events.length === 0 ? Promise.resolve([]) : writeOrIsolate(pool, events)),
+    // The table itself, not only the server: a dropped table is a store that cannot take events.
+    check: async () => {
+      await pool.query('SELECT 1 FROM logs LIMIT 0').catch((err) => {
+        throw pgError(err, 'checking the logs table');
+      });
+    },
     close: async () => {},
   };
 }
