@@ -217,15 +217,32 @@ describe.skipIf(missing !== undefined)('when a person reads logs on the page', (
     await ship('live', [{ level: 30, msg: 'arrived live 1', time: Date.now() }]);
     await expect.poll(messages, { timeout: 10_000 }).toEqual(['arrived live 1']);
 
-    // Reading the event: the next one waits above, counted, and the list does not move.
-    await page.locator('li.row').first().click();
+    // Enough events to scroll; at the top of the list they go on top as they come.
+    const fillers = Array.from({ length: 40 }, (_, i) => ({ level: 30, msg: `filler ${i}`, time: Date.now() }));
+    await ship('live', fillers);
+    await expect.poll(async () => (await messages()).length, { timeout: 10_000 }).toBe(41);
+    expect((await messages())[0]).toBe('filler 39');
+
+    // Scrolled down, reading: the next event waits above, counted, and nothing moves.
+    await page.evaluate(() => window.scrollTo(0, 300));
+    const place = () => page.locator('li.row', { hasText: 'filler 20' }).evaluate((row) => row.getBoundingClientRect().top);
+    const before = await place();
     await ship('live', [{ level: 40, msg: 'arrived live 2', time: Date.now() }]);
     await expect.poll(() => page.locator('#held').textContent(), { timeout: 10_000 }).toBe('▲ 1 new event');
-    expect(await messages()).toEqual(['arrived live 1']);
+    expect([(await messages())[0], await place()]).toEqual(['filler 39', before]);
     await page.locator('#held').click();
-    await expect.poll(messages).toEqual(['arrived live 2', 'arrived live 1']);
+    await expect.poll(async () => (await messages()).slice(0, 2)).toEqual(['arrived live 2', 'filler 39']);
+    expect(await page.evaluate(() => window.scrollY)).toBe(0);
+
+    // An event opened is being read too, at the top as well.
+    await page.locator('li.row').first().click();
+    await ship('live', [{ level: 30, msg: 'arrived live 3', time: Date.now() }]);
+    await expect.poll(() => page.locator('#held').textContent(), { timeout: 10_000 }).toBe('▲ 1 new event');
+    expect((await messages())[0]).toBe('arrived live 2');
+    // Folding it lets the waiting event in.
     await page.locator('li.row.open .line').click();
-    expect(await page.locator('li.row.open').count()).toBe(0);
+    await expect.poll(async () => (await messages()).slice(0, 2)).toEqual(['arrived live 3', 'arrived live 2']);
+    expect(await page.locator('#held').isVisible()).toBe(false);
 
     // The server goes away; an event shipped meanwhile arrives once it is back, and nothing twice.
     await stop(stack.server);
@@ -233,7 +250,8 @@ describe.skipIf(missing !== undefined)('when a person reads logs on the page', (
     const shipped = ship('live', [{ level: 30, msg: 'arrived while away', time: Date.now() }]);
     await stack.startServer();
     await shipped;
-    await expect.poll(messages, { timeout: 20_000 }).toEqual(['arrived while away', 'arrived live 2', 'arrived live 1']);
+    await expect.poll(async () => (await messages()).slice(0, 2), { timeout: 20_000 }).toEqual(['arrived while away', 'arrived live 3']);
+    expect(await messages()).toHaveLength(44);
     const tails = requests.filter((r) => new URL(r.url()).pathname === '/tail');
     const resumed = await Promise.all(tails.slice(1).map(async (r) => (await r.allHeaders())['last-event-id']));
     expect(resumed.length).toBeGreaterThan(0);
