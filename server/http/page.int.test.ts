@@ -72,6 +72,7 @@ describe('when a browser asks a built LogFlow for its page', () => {
       expect({ accept, status: res.status, body: await res.text() }).toEqual({ accept, status: 404, body: 'not the page' });
     }
     expect((await fetch(`${site.url}/`, { method: 'POST', headers: html })).status).toBe(404);
+    expect(await (await fetch(`${site.url}/assets/_search`)).text()).toBe('not the page');
   });
 
   it('serves hashed assets with their types, gzip, a year of caching and 304s', async () => {

@@ -34,10 +34,13 @@ const SECURITY_HEADERS = {
   'cross-origin-resource-policy': 'same-origin',
 };
 
-/** Whether a request is for the page: GET or HEAD of / from a browser (Accept names text/html), or of /assets/…. */
+/** The page's asset names (app-<hash>.js, …): anything else under /assets (an index of that name, say) is not the page's. */
+const ASSET = /^\/assets\/[\w-]+\.(?:js|css|svg|map)$/;
+
+/** Whether a request is for the page: GET or HEAD of / from a browser (Accept names text/html), or of one of its assets. */
 export function isPageRequest(req: IncomingMessage, url: URL): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-  if (url.pathname.startsWith('/assets/')) return true;
+  if (ASSET.test(url.pathname)) return true;
   return url.pathname === '/' && /\btext\/html\b/i.test(req.headers.accept ?? '');
 }
 
