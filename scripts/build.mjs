@@ -6,7 +6,11 @@
 //
 // dist/inputs.json lists every source file with its size and mtime; cli/logflow.mjs runs the bundle
 // only while they all match, and the TypeScript itself (through tsx) as soon as one was edited.
+//
+// The search page (server/page) is bundled for the browser into dist/page, with hashed asset names,
+// by the same code the server falls back on when dist/page is missing or older than its sources.
 import { build } from 'esbuild';
+import { tsImport } from 'tsx/esm/api';
 import { rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,3 +43,6 @@ const inputs = Object.keys(result.metafile.inputs)
     return [file, s.size, s.mtimeMs];
   });
 writeFileSync(path.join(outdir, 'inputs.json'), JSON.stringify(inputs));
+
+const { writePageAssets } = await tsImport('../server/http/page-assets.ts', import.meta.url);
+await writePageAssets(root, path.join(outdir, 'page'));

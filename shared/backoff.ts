@@ -1,4 +1,4 @@
-import { setTimeout as sleepMs } from 'node:timers/promises';
+// No Node module here: the page (server/page) reconnects its live tail with these too.
 import { isTransient, LogFlowError } from './errors.ts';
 
 export interface BackoffOptions {
@@ -46,11 +46,18 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, opts: Backof
 }
 
 /** Waits ms, or less when the signal aborts; throws ABORTED then. */
-export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  try {
-    await sleepMs(ms, undefined, { signal });
-  } catch (err) {
-    if (signal?.aborted) throw new LogFlowError('ABORTED', 'stopped while waiting', { cause: err });
-    throw err;
-  }
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const aborted = () => new LogFlowError('ABORTED', 'stopped while waiting', { cause: signal?.reason });
+    if (signal?.aborted) return reject(aborted());
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(aborted());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

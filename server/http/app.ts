@@ -7,6 +7,7 @@ import type { IngestPath } from '../ingest/ingest.ts';
 import type { SearchBackend } from '../stores/types.ts';
 import { apiKeyOf, KEY_HINT } from './auth.ts';
 import { answerLogs, readLogsRequest } from './logs.ts';
+import { isPageRequest, servePage } from './page.ts';
 import { sendError, sendJson } from './respond.ts';
 import type { TailHub } from '../tail/hub.ts';
 import { fieldsAnswer, histogramAnswer, searchAnswer } from './search-routes.ts';
@@ -73,6 +74,7 @@ export class HttpApp {
       if (searchRoute) return await this.query(req, res, url, searchRoute);
       if (url.pathname === '/tail' && req.method === 'GET' && this.o.tail) return await this.tail(req, res, url, this.o.tail);
       if (url.pathname === '/healthz' && req.method === 'GET') return await this.healthz(res);
+      if (isPageRequest(req, url)) return await servePage(req, res, url, this.o.log);
       if (['/logs', '/healthz', '/tail', ...SEARCH_ROUTES.keys()].includes(url.pathname)) {
         return sendJson(res, 405, { error: 'method_not_allowed', message: `${req.method} is not allowed on ${url.pathname}` });
       }
