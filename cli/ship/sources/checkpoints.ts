@@ -20,6 +20,10 @@ export interface FileCheckpoint {
   fpLen: number;
   /** Byte offset just past the last line the server accepted (or the spool holds). */
   offset: number;
+  /**
+   * The name the patterns found the file under. A file renamed or copied away from it keeps it: at
+   * start, a file found elsewhere than its name and not read to its end is read to its end.
+   */
   path: string;
   updatedAt: number;
 }
@@ -100,9 +104,9 @@ export class CheckpointStore {
 
   /**
    * The file a record describes now lives elsewhere (a copytruncate copy holds what we were reading).
-   * Its offset stays: only confirmations move it (advance).
+   * Its offset stays: only confirmations move it (advance); so does its name.
    */
-  relocate(r: FileCheckpoint, to: { dev: number; ino: number; path: string }): void {
+  relocate(r: FileCheckpoint, to: { dev: number; ino: number }): void {
     Object.assign(r, to, { updatedAt: Date.now() });
     this.records.set(r.id, r);
     this.dirty = true;

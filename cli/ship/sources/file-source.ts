@@ -145,7 +145,7 @@ export class FileSource {
         const another = records.find((o) => o !== r && o.dev === f.st.dev && o.ino === f.st.ino);
         if (another && (await holds(f, another))) continue;
         if (another) this.o.checkpoints.forget(another); // its inode was reused by the copy
-        this.o.checkpoints.relocate(r, { dev: f.st.dev, ino: f.st.ino, path: f.file });
+        this.o.checkpoints.relocate(r, { dev: f.st.dev, ino: f.st.ino });
         if (!matched.has(f.file)) await this.openRotated(f.file, 'reading the rest of a file copied and truncated while stopped');
         break;
       }
@@ -153,7 +153,7 @@ export class FileSource {
   }
 
   private async openRotated(file: string, what: string): Promise<void> {
-    const t = await Tailer.open(this.o, file, true, false);
+    const t = await Tailer.open(this.o, file, true, false, false);
     if (!t) return;
     t.rotatedAt = Date.now();
     this.adopt(t, what);
@@ -237,7 +237,7 @@ export class FileSource {
         // The record keeps its offset (where the server's confirmations reached), not the copy's size:
         // the lines just read are not delivered yet, and after a crash a restart must read them again
         // from the copy (same ids, so the server stores them once) rather than skip them.
-        this.o.checkpoints.relocate(t.record, { dev: st.dev, ino: st.ino, path: file });
+        this.o.checkpoints.relocate(t.record, { dev: st.dev, ino: st.ino });
         this.suspects.delete(`${st.dev}:${st.ino}`);
         this.o.log.info({ path: t.path, copy: file, bytes: rest.length }, 'read the end of the truncated file from its copy');
         return;

@@ -45,7 +45,13 @@ export class Tailer {
     public record: FileCheckpoint,
   ) {}
 
-  static async open(o: TailerOptions, path: string, startup: boolean, fromBeginning: boolean): Promise<Tailer | undefined> {
+  /**
+   * `named`: the patterns name the file at `path`, which the checkpoint then records as its name; a
+   * rotated file taken up to be finished keeps the name it was shipped under, so that a start after
+   * a crash still knows it was renamed away from it and finishes it (else it would look like a file
+   * the patterns no longer name, and be left alone with its rest unread).
+   */
+  static async open(o: TailerOptions, path: string, startup: boolean, fromBeginning: boolean, named = true): Promise<Tailer | undefined> {
     let fh: FileHandle;
     try {
       fh = await open(path, 'r');
@@ -56,7 +62,7 @@ export class Tailer {
     let record = await o.checkpoints.find(fh, st.dev, st.ino, st.size);
     if (record && st.size < record.offset) record = undefined; // shorter than where we were: truncated while we were away
     record ??= await o.checkpoints.create(fh, path, st.dev, st.ino, st.size, startup ? o.checkpoints.startOffsetForUnknown(st.size, st.birthtimeMs, fromBeginning) : 0);
-    record.path = path;
+    if (named) record.path = path;
     const t = new Tailer(o, fh, path, st.dev, st.ino, record);
     await t.begin(record, record.offset);
     return t;
