@@ -106,7 +106,7 @@ export class Shipper {
     if (!b.count) return;
     this.batch = newBatch();
     const marks = [...b.reach].map(([lane, end]) => lane.mark(end));
-    this.sealed.push({ ndjson: b.ndjson.finish(), count: b.count, bytes: b.bytes, secured: () => marks.forEach((m) => m.secure()) });
+    this.sealed.push({ ndjson: b.ndjson.finish(), count: b.count, bytes: b.bytes, receipt: { secured: () => marks.forEach((m) => m.secure()) } });
     this.handing ??= this.handOver();
   }
 
