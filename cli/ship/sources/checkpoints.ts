@@ -1,10 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-
-/** How many leading bytes of a file identify it, with its device and inode. */
-export const FINGERPRINT_BYTES = 256;
+import { errorMessage } from '../../../shared/errors.ts';
+import type { Logger } from '../../../shared/logger.ts';
+import { digest, FINGERPRINT_BYTES, readHead } from './disk.ts';
 
 /**
  * Where shipping of one file stands. `id` is made once, when the file is first seen, and saved before
@@ -107,7 +107,7 @@ export class CheckpointStore {
    * Its offset stays: only confirmations move it (advance); so does its name.
    */
   relocate(r: FileCheckpoint, to: { dev: number; ino: number }): void {
-    Object.assign(r, to, { updatedAt: Date.now() });
+    Object.assign(r, { dev: to.dev, ino: to.ino, updatedAt: Date.now() });
     this.records.set(r.id, r);
     this.dirty = true;
   }
@@ -145,8 +145,31 @@ export class CheckpointStore {
   }
 }
 
+/**
+ * Where a file's lane reports how far the file is safe: the end of the acknowledgement path from
+ * delivery (BatchReceipt, Lane.secure), which moves the checkpoint (CheckpointStore.advance). While it
+ * holds the file's handle, a short fingerprint is widened as lines are confirmed; the handle is let go
+ * once it no longer holds this record's bytes: the file closed, or rewritten in place (after a
+ * copytruncate it holds the next generation, while the record lives on in the copy).
+ */
+export class CheckpointProgress {
+  constructor(
+    private readonly store: CheckpointStore,
+    readonly record: FileCheckpoint,
+    private handle: FileHandle | undefined,
+    private readonly log: Logger,
+  ) {}
+
+  committed(offset: number): void {
+    this.store.advance(this.record, offset, this.handle).catch((err) => this.log.warn({ err: errorMessage(err), path: this.record.path }, 'could not update a checkpoint'));
+  }
+
+  detach(): void {
+    this.handle = undefined;
+  }
+}
+
+/** sha256 of a file's first `length` bytes. */
 export async function fingerprint(handle: FileHandle, length: number): Promise<string> {
-  const buf = Buffer.alloc(length);
-  const { bytesRead } = length ? await handle.read(buf, 0, length, 0) : { bytesRead: 0 };
-  return createHash('sha256').update(buf.subarray(0, bytesRead)).digest('hex');
+  return digest(await readHead(handle, length));
 }
