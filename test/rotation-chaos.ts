@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { copyFile, mkdtemp, open, rename, rm, truncate, writeFile, type FileHandle } from 'node:fs/promises';
+import { copyFile, mkdtemp, open, readdir, readFile, rename, rm, stat, truncate, writeFile, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -108,7 +108,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosRun> {
     await exited(shipper!);
     outputs.push(shipper!.output());
     shipper = undefined;
-    steps.push(signal);
+    steps.push(`${signal} @${next}`);
   };
   /** Whether a shipper has seen app.log since the last rotation: a shipper started since, or one that ran long enough. */
   const seen = (until: number) => upSince > lastRotation || until - lastRotation >= SEEN_MS;
@@ -130,12 +130,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosRun> {
         await sleep(between(ops, 0, 300));
         await writer.close();
         writer = await open(file, 'a');
-        steps.push(shipper ? 'rename' : 'rename while down');
+        steps.push(`${shipper ? 'rename' : 'rename while down'} @${next}`);
       } else {
         // The writes wait while the file is copied and truncated, then go on at offset 0 (O_APPEND).
         await copyFile(file, `${file}.1`);
         await truncate(file, 0);
-        steps.push(shipper ? 'copytruncate' : 'copytruncate while down');
+        steps.push(`${shipper ? 'copytruncate' : 'copytruncate while down'} @${next}`);
       }
       lastRotation = Date.now();
       if (!shipper) seenAtStop = false;
@@ -225,13 +225,28 @@ export function describeChaos(pattern: ChaosOptions['pattern'], rounds: number):
         await sleep(2000); // nothing more arrives: no line twice
         await workerCaughtUp(redis, stack.namespace);
         const t = await tally(db, id, run.lines);
-        const count = (step: string) => run.steps.filter((s) => s === step).length;
+        const count = (step: string) => run.steps.filter((s) => s.startsWith(`${step} @`)).length;
         const did = `${count('rename')} + ${count('rename while down')} renames (running + stopped), ${count('copytruncate')} + ${count('copytruncate while down')} copytruncates, ${count('SIGKILL')} SIGKILLs, ${count('SIGTERM')} SIGTERMs`;
         console.log(`${what}: ${run.lines} lines, ${did} in ${Math.round((Date.now() - started) / 1000)} s: ${t.rows} rows, ${t.missing.length ? `missing ${t.missing.join(',')}` : 'none missing'}, ${t.duplicated.length ? 'some twice' : 'none twice'}`);
-        expect(t, `${what}: ${run.steps.join(', ')}\n${first.rows} rows at first\n${run.output()}`).toEqual(exactly(run.lines));
+        const where = t.missing.length || t.duplicated.length ? await whereIs(dir, [t.missing[0], Number(/line (\d+)$/.exec(t.duplicated[0] ?? '')?.[1])]) : '';
+        expect(t, `${what}: ${run.steps.join(', ')}\n${first.rows} rows at first\n${where}\n${run.output()}`).toEqual(exactly(run.lines));
       } finally {
         await stop(run.shipper);
       }
     });
   });
+}
+
+/** Where lines are on disk at the end, and what the checkpoints say of those files: for a failure's message. */
+async function whereIs(dir: string, lines: (number | undefined)[]): Promise<string> {
+  const out: string[] = [];
+  const names = (await readdir(dir)).filter((n) => n.startsWith('app.log')).sort();
+  for (const name of names) {
+    const file = path.join(dir, name);
+    const [st, text] = await Promise.all([stat(file), readFile(file, 'latin1')]);
+    const found = lines.filter((n) => n !== undefined && !Number.isNaN(n)).map((n) => `line ${n} at byte ${text.search(new RegExp(`^.* line ${n}$`, 'm'))}`);
+    out.push(`${name}: inode ${st.ino}, ${st.size} bytes, lines ${/ line (\d+)$/m.exec(text)?.[1]}..${/ line (\d+)\n$/.exec(text)?.[1]}; ${found.filter((f) => !f.endsWith(' -1')).join('; ')}`);
+  }
+  const checkpoints = await readFile(path.join(dir, 'state', 'chaos', 'checkpoints.json'), 'utf8').catch(() => '(none)');
+  return `on disk:\n${out.join('\n')}\ncheckpoints: ${checkpoints}`;
 }

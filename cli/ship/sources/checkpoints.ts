@@ -30,41 +30,59 @@ export interface FileCheckpoint {
 
 const FORGET_AFTER_MS = 7 * 86_400_000;
 
+/**
+ * Unknown files born this long before the last scan an earlier run completed count as born after it:
+ * a file system's clock for birth times runs a tick behind ours, and reading a new file whole is the
+ * safe side.
+ */
+const BIRTH_MARGIN_MS = 1000;
+
 /** The state directory's record of every file: one JSON file, replaced atomically on each save. */
 export class CheckpointStore {
   private dirty = false;
   private saving?: Promise<void>;
+  /** When the last scan of this run that saw every file the patterns name began. */
+  private scannedAt?: number;
 
   private constructor(
     private readonly file: string,
     private readonly records: Map<string, FileCheckpoint>,
-    /** When an earlier run last saved; undefined on the very first start with this state directory. */
-    readonly previousSaveAt?: number,
+    /**
+     * When the last scan an earlier run completed began (by then every file the patterns named had a
+     * checkpoint, saved at once); its last save for files of older versions; undefined on the very first
+     * start with this state directory.
+     */
+    readonly previousScanAt?: number,
   ) {}
 
   /**
    * A file we have no record of, found at start: from its end (the default, like `tail -f`) when it
-   * was there before our last run, from its beginning when it was created while we were not running
-   * (a rotation during a restart must not lose the new file's first lines).
+   * was there before an earlier run looked, from its beginning when it was created since (a rotation
+   * during a restart, or just before a crash, must not lose the new file's first lines).
    */
   startOffsetForUnknown(size: number, bornAtMs: number, fromBeginning: boolean): number {
     if (fromBeginning) return 0;
-    return this.previousSaveAt !== undefined && bornAtMs > this.previousSaveAt ? 0 : size;
+    return this.previousScanAt !== undefined && bornAtMs > this.previousScanAt - BIRTH_MARGIN_MS ? 0 : size;
+  }
+
+  /** A scan begun at `at` is done: every file the patterns name has a record. Saved with the next save. */
+  scanned(at: number): void {
+    this.scannedAt = at;
   }
 
   static async open(dir: string): Promise<CheckpointStore> {
     await mkdir(dir, { recursive: true });
     const file = path.join(dir, 'checkpoints.json');
     const records = new Map<string, FileCheckpoint>();
-    let savedAt: number | undefined;
+    let scannedAt: number | undefined;
     try {
-      const data = JSON.parse(await readFile(file, 'utf8')) as { files?: FileCheckpoint[]; savedAt?: number };
+      const data = JSON.parse(await readFile(file, 'utf8')) as { files?: FileCheckpoint[]; savedAt?: number; scannedAt?: number };
       for (const r of data.files ?? []) records.set(r.id, r);
-      savedAt = data.savedAt ?? 0;
+      scannedAt = data.scannedAt ?? data.savedAt ?? 0;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read checkpoints in ${file}: ${(err as Error).message}`);
     }
-    return new CheckpointStore(file, records, savedAt);
+    return new CheckpointStore(file, records, scannedAt);
   }
 
   /** The checkpoint of the file open in `handle`, if we have shipped from it before. */
@@ -136,7 +154,9 @@ export class CheckpointStore {
     const tmp = `${this.file}.tmp`;
     const handle = await open(tmp, 'w');
     try {
-      await handle.writeFile(JSON.stringify({ version: 1, savedAt: now, files: [...this.records.values()] }));
+      // A run that completed no scan (stdin, or killed in its first) passes the earlier run's on.
+      const scannedAt = this.scannedAt ?? this.previousScanAt ?? now;
+      await handle.writeFile(JSON.stringify({ version: 1, savedAt: now, scannedAt, files: [...this.records.values()] }));
       await handle.sync();
     } finally {
       await handle.close();

@@ -123,6 +123,7 @@ export class FileSource {
   }
 
   private async doScan(startup: boolean): Promise<void> {
+    const began = Date.now();
     const matched: (FileStat & { head?: Buffer })[] = [];
     for (const file of await expand(this.o.patterns, this.o.exclude ?? [])) {
       if (this.closed) return;
@@ -133,7 +134,8 @@ export class FileSource {
       matched.push(startup || this.tailed.has(idOf(f)) ? f : ((await see(file, f)) ?? f));
     }
     const now = Date.now();
-    for (const step of this.rotation.scan(matched, [...this.tailed.values()], startup)) {
+    const steps = this.rotation.scan(matched, [...this.tailed.values()], startup);
+    for (const step of steps) {
       if (this.closed) return;
       if (step.kind === 'renamed') this.tailed.get(step.id)!.path = step.path;
       if (step.kind === 'rotated') this.tailed.get(step.id)!.rotatedAt ??= now;
@@ -142,6 +144,8 @@ export class FileSource {
         if (t) this.adopt(t, step.file.path, 'tailing');
       }
     }
+    // Every file the patterns named when it began now has a checkpoint, unless one is held back as a copy.
+    if (!steps.some((s) => s.kind === 'hold')) this.o.checkpoints.scanned(began);
   }
 
   private adopt(t: Tailer, file: string, what: string): TailedFile {
