@@ -2,8 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { errorMessage } from '../../../shared/errors.ts';
-import type { Logger } from '../../../shared/logger.ts';
 import { digest, FINGERPRINT_BYTES, readHead } from './disk.ts';
 
 /**
@@ -106,18 +104,25 @@ export class CheckpointStore {
     return r;
   }
 
-  /** Moves a file's checkpoint forward; widens its fingerprint while the file is still short. */
-  async advance(r: FileCheckpoint, offset: number, handle?: FileHandle): Promise<void> {
+  /** Moves a file's checkpoint forward: the server (or the spool) has its lines up to `offset`. */
+  advance(r: FileCheckpoint, offset: number): void {
     if (offset <= r.offset) return;
     r.offset = offset;
     r.updatedAt = Date.now();
     this.dirty = true;
-    if (handle && r.fpLen < FINGERPRINT_BYTES && offset > r.fpLen) {
-      const fpLen = Math.min(offset, FINGERPRINT_BYTES);
-      r.fingerprint = await fingerprint(handle, fpLen);
-      r.fpLen = fpLen;
-      this.dirty = true;
-    }
+  }
+
+  /**
+   * A file shorter than FINGERPRINT_BYTES when first seen: its fingerprint grows with what is read of
+   * its first bytes (`head`, as read), and is saved at once. A record whose fingerprint covers nothing
+   * would take any file on its inode for its own, and tell no copytruncate copy from another file.
+   */
+  async widen(r: FileCheckpoint, head: Buffer): Promise<void> {
+    if (head.length <= r.fpLen) return;
+    r.fpLen = Math.min(head.length, FINGERPRINT_BYTES);
+    r.fingerprint = digest(head.subarray(0, r.fpLen));
+    this.dirty = true;
+    await this.save();
   }
 
   /**
@@ -167,25 +172,16 @@ export class CheckpointStore {
 
 /**
  * Where a file's lane reports how far the file is safe: the end of the acknowledgement path from
- * delivery (BatchReceipt, Lane.secure), which moves the checkpoint (CheckpointStore.advance). While it
- * holds the file's handle, a short fingerprint is widened as lines are confirmed; the handle is let go
- * once it no longer holds this record's bytes: the file closed, or rewritten in place (after a
- * copytruncate it holds the next generation, while the record lives on in the copy).
+ * delivery (BatchReceipt, Lane.secure), which moves the file's checkpoint (CheckpointStore.advance).
  */
 export class CheckpointProgress {
   constructor(
     private readonly store: CheckpointStore,
     readonly record: FileCheckpoint,
-    private handle: FileHandle | undefined,
-    private readonly log: Logger,
   ) {}
 
   committed(offset: number): void {
-    this.store.advance(this.record, offset, this.handle).catch((err) => this.log.warn({ err: errorMessage(err), path: this.record.path }, 'could not update a checkpoint'));
-  }
-
-  detach(): void {
-    this.handle = undefined;
+    this.store.advance(this.record, offset);
   }
 }
 

@@ -41,7 +41,6 @@ export type PollResult = 'read' | 'rewritten';
  */
 export class Tailer {
   private lane!: Lane;
-  private progress!: CheckpointProgress;
   private splitter!: LineSplitter;
   private record!: FileCheckpoint;
   private next = 0;
@@ -145,7 +144,6 @@ export class Tailer {
     this.splitter.flushPartial((t, s, e) => this.lane.push(t, s, e, Date.now()));
     this.lane.close();
     this.closed = true;
-    this.progress.detach();
     await this.fh.close().catch(() => {});
   }
 
@@ -158,7 +156,6 @@ export class Tailer {
     if (this.closed) return 0;
     const st = await this.fh.stat();
     this.closed = true;
-    this.progress.detach();
     await this.fh.close().catch(() => {});
     this.splitter.flushPartial((t, s, e) => this.lane.push(t, s, e, Date.now()));
     this.lane.close();
@@ -169,19 +166,14 @@ export class Tailer {
     this.record = record;
     this.next = offset;
     this.splitter = new LineSplitter(offset);
-    this.progress = new CheckpointProgress(this.o.checkpoints, record, this.fh, this.o.log);
-    this.lane = this.o.shipper.lane(record.id, offset, this.progress);
+    this.lane = this.o.shipper.lane(record.id, offset, new CheckpointProgress(this.o.checkpoints, record));
     this.first = Buffer.from(await readHead(this.fh, Math.min(offset, FINGERPRINT_BYTES), this.buf));
   }
 
   private async readNew(now: number): Promise<PollResult> {
     if (this.closed) return 'read';
     const st = await this.fh.stat();
-    if (rewritten(st.size, this.next, this.first, await readHead(this.fh, this.first.length, this.buf))) {
-      // The handle now holds another generation: it must no longer widen this record's fingerprint.
-      this.progress.detach();
-      return 'rewritten';
-    }
+    if (rewritten(st.size, this.next, this.first, await readHead(this.fh, this.first.length, this.buf))) return 'rewritten';
     for (;;) {
       const { bytesRead } = await this.fh.read(this.buf, 0, CHUNK, this.next);
       if (!bytesRead) break;
@@ -198,6 +190,7 @@ export class Tailer {
   private async consume(bytes: Buffer): Promise<void> {
     if (this.first.length < FINGERPRINT_BYTES && this.next < FINGERPRINT_BYTES) {
       this.first = Buffer.concat([this.first, bytes.subarray(0, FINGERPRINT_BYTES - this.next)]);
+      await this.o.checkpoints.widen(this.record, this.first);
     }
     const now = Date.now();
     this.splitter.feed(bytes, (t, s, e) => this.lane.push(t, s, e, now));
