@@ -64,126 +64,159 @@ const TS = '2026-11-06T00:00:00.000Z';
 /** A rotation this long after the previous one, while a shipper runs, comes after its rescan saw the new file. */
 const SEEN_MS = 1500;
 
+export function runChaos(o: ChaosOptions): Promise<ChaosRun> {
+  return new Chaos(o).run();
+}
+
 /**
  * Two loops, each with a generator of its own: the application writing bursts of lines, and the
  * operator's side (logrotate, and a supervisor that kills the shipper and starts it again). A rotation
  * holds the writer back as logrotate's steps do.
  */
-export async function runChaos(o: ChaosOptions): Promise<ChaosRun> {
-  const ops = generator(o.seed);
-  const app = generator(o.seed ^ 0x5bd1e995);
-  const pick = (p: number) => ops() < p;
-  const between = (random: () => number, lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
-  const file = path.join(o.dir, 'app.log');
-  const steps: string[] = [];
-  const outputs: string[] = [];
-  let next = 0;
-  let rotated = 0;
-  let writer: FileHandle = await open(file, 'a');
-  let busy: Promise<void> = Promise.resolve();
-  let shipper: ReturnType<typeof startCli> | undefined;
-  let upSince = 0;
-  let lastRotation = 0;
-  let writing = true;
+class Chaos {
+  private readonly ops: () => number;
+  private readonly app: () => number;
+  private readonly file: string;
+  private readonly steps: string[] = [];
+  private readonly outputs: string[] = [];
+  private next = 0;
+  private rotated = 0;
+  private writer!: FileHandle;
+  private busy: Promise<void> = Promise.resolve();
+  private shipper: ReturnType<typeof startCli> | undefined;
+  private upSince = 0;
+  private lastRotation = 0;
+  /** Whether the shipper had seen app.log since the last rotation when it was stopped. */
+  private seenAtStop = true;
+
+  constructor(private readonly o: ChaosOptions) {
+    this.ops = generator(o.seed);
+    this.app = generator(o.seed ^ 0x5bd1e995);
+    this.file = path.join(o.dir, 'app.log');
+  }
+
+  async run(): Promise<ChaosRun> {
+    this.writer = await open(this.file, 'a');
+    // A shipper's first start reads what is already there from its end (tail -f): the application
+    // starts writing once it runs.
+    await this.start();
+    let writing = true;
+    const application = (async () => {
+      while (writing) {
+        await this.exclusive(() => this.burst());
+        await sleep(this.between(this.app, 10, 150));
+      }
+    })();
+    for (let round = 0; round < this.o.rounds; round++) await this.round(round);
+    writing = false;
+    await application;
+    await this.busy;
+    await this.writer.close();
+    const last = this.shipper!;
+    const outputs = this.outputs;
+    return { lines: this.next, steps: this.steps, shipper: last, output: () => [...outputs, last.output()].join('\n---- restart ----\n') };
+  }
+
+  private pick(p: number): boolean {
+    return this.ops() < p;
+  }
+
+  private between(random: () => number, lo: number, hi: number): number {
+    return lo + Math.floor(random() * (hi - lo + 1));
+  }
+
+  /** One shipper's life: 0.15-2.5 s (as when it is killed every 1-2 s), logrotate perhaps meanwhile, then perhaps a kill and a restart. */
+  private async round(round: number): Promise<void> {
+    // Half the time it is killed before the server could confirm what it read since it started.
+    const life = this.pick(0.5) ? this.between(this.ops, 150, 900) : this.between(this.ops, 900, 2500);
+    const paused = this.pick(0.25);
+    if (paused) this.o.server.kill('SIGSTOP');
+    const rotateAt = this.pick(0.4) ? this.between(this.ops, 0, life) : undefined;
+    if (rotateAt !== undefined) {
+      await sleep(rotateAt);
+      if (this.mayRotate()) await this.rotate();
+    }
+    await sleep(life - (rotateAt ?? 0));
+    const lives = this.pick(0.3); // on into the next round
+    const signal = this.pick(0.85) ? 'SIGKILL' : 'SIGTERM';
+    // A SIGTERM drains for up to 30 s: the server answers again first.
+    if (paused && (lives || signal === 'SIGTERM')) this.o.server.kill('SIGCONT');
+    if (lives) return;
+    this.seenAtStop = this.seen(Date.now());
+    await this.halt(signal);
+    if (paused) this.o.server.kill('SIGCONT');
+    // While it is down: the application writes on, and logrotate may run (once: it had seen the last).
+    await sleep(this.between(this.ops, 0, 800));
+    if (this.pick(0.5) && this.mayRotate()) await this.rotate();
+    await sleep(this.between(this.ops, 0, 800));
+    await this.start();
+    this.steps.push(`${round}: ${this.next} lines`);
+  }
 
   /** Runs `step` with the writer held back, as logrotate's rename or copy-and-truncate does. */
-  const exclusive = (step: () => Promise<void>): Promise<void> => (busy = busy.then(step));
-  const burst = async (to: FileHandle) => {
+  private exclusive(step: () => Promise<void>): Promise<void> {
+    return (this.busy = this.busy.then(step));
+  }
+
+  private async burst(): Promise<void> {
     let text = '';
-    for (let n = between(app, 1, 300); n > 0; n--) text += `${TS} INFO ${'x'.repeat(between(app, 0, 120))} line ${next++}\n`;
-    await to.write(text);
-  };
-  const start = async () => {
-    const args = ['ship', '--service', 'chaos', '--state-dir', path.join(o.dir, 'state'), '--rotate-wait', '1s', '--batch-size', String(between(ops, 50, 1000)), path.join(o.dir, o.pattern)];
-    const child = startCli(args, { ...o.env, LOGFLOW_LOG_LEVEL: 'info' });
-    shipper = child;
+    for (let n = this.between(this.app, 1, 300); n > 0; n--) text += `${TS} INFO ${'x'.repeat(this.between(this.app, 0, 120))} line ${this.next++}\n`;
+    await this.writer.write(text);
+  }
+
+  private async start(): Promise<void> {
+    const args = ['ship', '--service', 'chaos', '--state-dir', path.join(this.o.dir, 'state'), '--rotate-wait', '1s', '--batch-size', String(this.between(this.ops, 50, 1000)), path.join(this.o.dir, this.o.pattern)];
+    const child = startCli(args, { ...this.o.env, LOGFLOW_LOG_LEVEL: 'info' });
+    this.shipper = child;
     await eventually(async () => {
       if (child.exitCode !== null) throw new Error(`the shipper exited ${child.exitCode}: ${child.output()}`);
       return child.output().includes('"msg":"tailing"') ? true : undefined;
     }, 30_000, 'the shipper to take up app.log');
-    upSince = Date.now();
-  };
-  const halt = async (signal: NodeJS.Signals) => {
-    shipper!.kill(signal);
-    await exited(shipper!);
-    outputs.push(shipper!.output());
-    shipper = undefined;
-    steps.push(`${signal} @${next}`);
-  };
+    this.upSince = Date.now();
+  }
+
+  private async halt(signal: NodeJS.Signals): Promise<void> {
+    const child = this.shipper!;
+    child.kill(signal);
+    await exited(child);
+    this.outputs.push(child.output());
+    this.shipper = undefined;
+    this.steps.push(`${signal} @${this.next}`);
+  }
+
   /** Whether a shipper has seen app.log since the last rotation: a shipper started since, or one that ran long enough. */
-  const seen = (until: number) => upSince > lastRotation || until - lastRotation >= SEEN_MS;
-  let seenAtStop = true;
-  const mayRotate = () => (shipper ? seen(Date.now()) : seenAtStop);
-  // logrotate's numbering: app.log.1 is the newest; the older ones move up by one.
-  const shift = async () => {
-    for (let k = rotated; k >= 1; k--) await rename(`${file}.${k}`, `${file}.${k + 1}`);
-    rotated++;
-  };
-  const rotate = () =>
-    exclusive(async () => {
-      await shift();
-      if (pick(0.6)) {
-        await rename(file, `${file}.1`);
-        await writeFile(file, ''); // logrotate's `create`
+  private seen(until: number): boolean {
+    return this.upSince > this.lastRotation || until - this.lastRotation >= SEEN_MS;
+  }
+
+  private mayRotate(): boolean {
+    return this.shipper ? this.seen(Date.now()) : this.seenAtStop;
+  }
+
+  private rotate(): Promise<void> {
+    return this.exclusive(async () => {
+      // logrotate's numbering: app.log.1 is the newest; the older ones move up by one.
+      for (let k = this.rotated; k >= 1; k--) await rename(`${this.file}.${k}`, `${this.file}.${k + 1}`);
+      this.rotated++;
+      const how = this.pick(0.6) ? 'rename' : 'copytruncate';
+      if (how === 'rename') {
+        await rename(this.file, `${this.file}.1`);
+        await writeFile(this.file, ''); // logrotate's `create`
         // The application goes on writing into the renamed file until it reopens its log (postrotate).
-        if (pick(0.5)) await burst(writer);
-        await sleep(between(ops, 0, 300));
-        await writer.close();
-        writer = await open(file, 'a');
-        steps.push(`${shipper ? 'rename' : 'rename while down'} @${next}`);
+        if (this.pick(0.5)) await this.burst();
+        await sleep(this.between(this.ops, 0, 300));
+        await this.writer.close();
+        this.writer = await open(this.file, 'a');
       } else {
         // The writes wait while the file is copied and truncated, then go on at offset 0 (O_APPEND).
-        await copyFile(file, `${file}.1`);
-        await truncate(file, 0);
-        steps.push(`${shipper ? 'copytruncate' : 'copytruncate while down'} @${next}`);
+        await copyFile(this.file, `${this.file}.1`);
+        await truncate(this.file, 0);
       }
-      lastRotation = Date.now();
-      if (!shipper) seenAtStop = false;
+      this.steps.push(`${how}${this.shipper ? '' : ' while down'} @${this.next}`);
+      this.lastRotation = Date.now();
+      if (!this.shipper) this.seenAtStop = false;
     });
-
-  // A shipper's first start reads what is already there from its end (tail -f): the application
-  // starts writing once it runs.
-  await start();
-  const application = (async () => {
-    while (writing) {
-      await exclusive(() => burst(writer));
-      await sleep(between(app, 10, 150));
-    }
-  })();
-
-  for (let round = 0; round < o.rounds; round++) {
-    // A shipper lives 0.15-2.5 s, as when it is killed every 1-2 s; half the time it is killed before
-    // the server could confirm what it read since it started. logrotate may come meanwhile.
-    const life = pick(0.5) ? between(ops, 150, 900) : between(ops, 900, 2500);
-    const paused = pick(0.25);
-    if (paused) o.server.kill('SIGSTOP');
-    const rotateAt = pick(0.4) ? between(ops, 0, life) : undefined;
-    if (rotateAt !== undefined) {
-      await sleep(rotateAt);
-      if (mayRotate()) await rotate();
-    }
-    await sleep(life - (rotateAt ?? 0));
-    const lives = pick(0.3); // on into the next round
-    const signal = pick(0.85) ? 'SIGKILL' : 'SIGTERM';
-    // A SIGTERM drains for up to 30 s: the server answers again first.
-    if (paused && (lives || signal === 'SIGTERM')) o.server.kill('SIGCONT');
-    if (lives) continue;
-    seenAtStop = seen(Date.now());
-    await halt(signal);
-    if (paused) o.server.kill('SIGCONT');
-    // While it is down: the application writes on, and logrotate may run (once: it had seen the last).
-    await sleep(between(ops, 0, 800));
-    if (pick(0.5) && mayRotate()) await rotate();
-    await sleep(between(ops, 0, 800));
-    await start();
-    steps.push(`${round}: ${next} lines`);
   }
-  writing = false;
-  await application;
-  await busy;
-  await writer.close();
-  const last = shipper!;
-  return { lines: next, steps, shipper: last, output: () => [...outputs, last.output()].join('\n---- restart ----\n') };
 }
 
 /**

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { digest, FINGERPRINT_BYTES, readHead } from './disk.ts';
+import { digest, FINGERPRINT_BYTES, hasFingerprint, readHead } from './disk.ts';
 
 /**
  * Where shipping of one file stands. `id` is made once, when the file is first seen, and saved before
@@ -85,9 +85,11 @@ export class CheckpointStore {
 
   /** The checkpoint of the file open in `handle`, if we have shipped from it before. */
   async find(handle: FileHandle, dev: number, ino: number, size: number): Promise<FileCheckpoint | undefined> {
+    let head: Buffer | undefined;
     for (const r of this.records.values()) {
       if (r.dev !== dev || r.ino !== ino || size < r.fpLen) continue;
-      if ((await fingerprint(handle, r.fpLen)) === r.fingerprint) return r;
+      head ??= await readHead(handle, FINGERPRINT_BYTES);
+      if (hasFingerprint(head, r)) return r;
     }
     return undefined;
   }

@@ -40,6 +40,11 @@ export function digest(head: Buffer): string {
   return createHash('sha256').update(head).digest('hex');
 }
 
+/** Whether a file whose first bytes are `head` starts with the `fpLen` bytes a fingerprint was made of. */
+export function hasFingerprint(head: Buffer, fp: { fingerprint: string; fpLen: number }): boolean {
+  return head.length >= fp.fpLen && digest(head.subarray(0, fp.fpLen)) === fp.fingerprint;
+}
+
 /** The file at `file` with its first bytes, or undefined when it is not a regular file we can read. */
 export async function see(file: string, known?: FileStat): Promise<SeenFile | undefined> {
   const st = known ?? (await stat(file).then((s) => (s.isFile() ? { path: file, dev: s.dev, ino: s.ino, size: s.size } : undefined), () => undefined));

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { FileCheckpoint } from './checkpoints.ts';
-import { digest, idOf, startsWith, type FileStat, type SeenFile } from './disk.ts';
+import { hasFingerprint, idOf, startsWith, type FileStat, type SeenFile } from './disk.ts';
 
 // Rotation's decisions, from what the file source sees on disk and what the checkpoints say: which
 // files to take up, follow, hold back, finish or let go. No file system here: the file source looks,
@@ -48,7 +48,7 @@ export type ScanStep =
 
 /** A file starts with the bytes a checkpoint's fingerprint was made of. */
 export function holds(f: SeenFile, r: FileCheckpoint): boolean {
-  return f.size >= r.fpLen && f.head.length >= r.fpLen && digest(f.head.subarray(0, r.fpLen)) === r.fingerprint;
+  return f.size >= r.fpLen && hasFingerprint(f.head, r);
 }
 
 /** Read in place since we last looked: shorter than where we are, or its first bytes are no longer the ones we read. */
