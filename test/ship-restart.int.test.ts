@@ -188,6 +188,38 @@ describe('when files are rotated while the shipper is stopped, compressed, or no
     expect(await counts('copied-twice'), said).toEqual({ n: 180, d: 180 });
   });
 
+  it('does know a copy of a file it had only begun to read, killed before the server confirmed any of it', async () => {
+    // The file was empty when the shipper took it up: its checkpoint's fingerprint covered nothing, and
+    // confirmations never came to widen it, so after a copytruncate it took the truncated file for the
+    // file it knew and never looked for the copy.
+    const dir = await mkdtemp(path.join(root, 'young-'));
+    const file = path.join(dir, 'app.log');
+    const args = ['ship', '--service', 'young', '--state-dir', path.join(dir, 'state'), '--rotate-wait', '1s', file];
+    const ship = () => startCli(args, { ...stack.env, LOGFLOW_API_KEY: key, LOGFLOW_LOG_LEVEL: 'info' });
+    await writeFile(file, '');
+    await stop(stack.server);
+    try {
+      const first = ship();
+      await eventually(async () => (first.output().includes('"msg":"tailing"') ? true : undefined), 20_000, 'the shipper to take up app.log');
+      await appendFile(file, lines('young', 50));
+      await new Promise((r) => setTimeout(r, 1500)); // read, not confirmed
+      first.kill('SIGKILL');
+      await exited(first);
+    } finally {
+      await stack.startServer();
+    }
+    await copytruncate(lines('after', 30))(file);
+    const second = ship();
+    try {
+      for (const deadline = Date.now() + 20_000; (await counts('young')).n < 80 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 250));
+      await new Promise((r) => setTimeout(r, 1500));
+    } finally {
+      second.kill('SIGTERM');
+      await exited(second);
+    }
+    expect(await counts('young'), second.output()).toEqual({ n: 80, d: 80 });
+  });
+
   it('does read the logs and leave out compressed files and those --exclude names', async () => {
     const dir = await mkdtemp(path.join(root, 'exclude-'));
     await writeFile(path.join(dir, 'app.log'), lines('current', 10));
