@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { exited, freePort, startCli, stop } from './cli.ts';
 import { eventually, REDIS_URL } from './helpers.ts';
 import { startStack, type Stack } from './stack.ts';
+import { exactly, tally as tallyOf, waitForRows as waitForRowsOf, workerCaughtUp as workerCaughtUpOf } from './tally.ts';
 
 // `logflow ship` tailing files, end to end: the real CLI reads files the test writes, rotates, truncates,
 // deletes and recreates, and kills; the real server and worker put every event into PostgreSQL, where the
@@ -72,66 +73,9 @@ function ship(key: string, stateDir: string, globs: string[], extra: string[] = 
   return child;
 }
 
-interface Tally {
-  rows: number;
-  messages: number;
-  numbers: number;
-  min: number;
-  max: number;
-  /** Up to 10 numbers of 0..n-1 that did not arrive. */
-  missing: number[];
-  /** Up to 5 numbered messages stored more than once. */
-  duplicated: string[];
-}
-
-/** What a project holds of lines 0..n-1 (plus any other rows, counted in rows and messages). */
-async function tally(projectId: number, n: number): Promise<Tally> {
-  const numberOf = `substring(message from ' line ([0-9]+)$')::int`;
-  const { rows } = await db.query<{ rows: number; messages: number; numbers: number; min: number | null; max: number | null }>(
-    `SELECT count(*)::int AS rows, count(DISTINCT message)::int AS messages, count(DISTINCT n)::int AS numbers, min(n) AS min, max(n) AS max
-       FROM (SELECT message, ${numberOf} AS n FROM logs WHERE project_id = $1) t`,
-    [projectId],
-  );
-  const r = rows[0]!;
-  const t: Tally = { rows: r.rows, messages: r.messages, numbers: r.numbers, min: r.min ?? -1, max: r.max ?? -1, missing: [], duplicated: [] };
-  if (t.numbers !== n || t.min !== 0 || t.max !== n - 1) {
-    const missing = await db.query<{ g: number }>(
-      `SELECT g FROM generate_series(0, $2::int - 1) g EXCEPT SELECT ${numberOf} FROM logs WHERE project_id = $1 ORDER BY 1 LIMIT 10`,
-      [projectId, n],
-    );
-    t.missing = missing.rows.map((m) => m.g);
-  }
-  if (t.rows !== t.messages) {
-    const dup = await db.query<{ message: string }>(`SELECT message FROM logs WHERE project_id = $1 AND message ~ ' line [0-9]+$' GROUP BY message HAVING count(*) > 1 LIMIT 5`, [projectId]);
-    t.duplicated = dup.rows.map((d) => d.message);
-  }
-  return t;
-}
-
-const exactly = (n: number, others = 0): Tally => ({ rows: n + others, messages: n + others, numbers: n, min: 0, max: n - 1, missing: [], duplicated: [] });
-
-/** Waits until the project holds at least `rows` rows (or the time is up) and returns the tally either way. */
-async function waitForRows(projectId: number, n: number, rows: number, timeoutMs: number): Promise<Tally> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const t = await tally(projectId, n);
-    if (t.rows >= rows || Date.now() > deadline) return t;
-    await sleep(500);
-  }
-}
-
-/** Resolves once the worker's PostgreSQL group has written everything in the stream: the table is final. */
-async function workerCaughtUp(): Promise<void> {
-  await eventually(async () => {
-    const groups = (await redis.call('XINFO', 'GROUPS', `${stack.namespace}:events`)) as unknown[][];
-    for (const g of groups) {
-      const info = new Map<string, unknown>();
-      for (let i = 0; i < g.length; i += 2) info.set(String(g[i]), g[i + 1]);
-      if (info.get('name') === 'postgres') return Number(info.get('pending')) === 0 && Number(info.get('lag')) === 0 ? true : undefined;
-    }
-    return undefined;
-  }, 60_000, 'the worker to write every queued event');
-}
+const tally = (projectId: number, n: number) => tallyOf(db, projectId, n);
+const waitForRows = (projectId: number, n: number, rows: number, timeoutMs: number) => waitForRowsOf(db, projectId, n, rows, timeoutMs);
+const workerCaughtUp = () => workerCaughtUpOf(redis, stack.namespace);
 
 /** Stops a shipper the way a service manager does; it must exit 0 once everything was delivered. */
 async function stopShipper(child: Shipper): Promise<void> {

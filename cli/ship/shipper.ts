@@ -1,12 +1,14 @@
 import type { Logger } from '../../shared/logger.ts';
-import type { Delivery, OutgoingBatch } from './delivery/delivery.ts';
+import type { LineFormat } from '../../shared/parse/line.ts';
+import type { Delivery, OutgoingBatch, Receipt } from './delivery/delivery.ts';
+import { Lane, NO_PROGRESS, type EventSink, type LaneMark, type Progress } from './lane.ts';
 import { EventEncoder, type ShipContext } from './transforms/event-encoder.ts';
-import { MultilineJoiner, type JoinedEvent, type MultilineOptions } from './transforms/multiline.ts';
-import { parseLine, type LineFormat } from '../../shared/parse/line.ts';
-import type { Level } from '../../shared/levels.ts';
+import type { MultilineOptions } from './transforms/multiline.ts';
+
+export type { Lane, Progress } from './lane.ts';
 
 export interface ShipperOptions {
-  delivery: Delivery;
+  delivery: Pick<Delivery, 'enqueue'>;
   log: Logger;
   context: ShipContext;
   format: LineFormat;
@@ -32,49 +34,63 @@ interface OpenBatch {
 }
 
 /**
- * The middle of the agent: sources push lines into lanes (one per file, or stdin); each lane joins
- * multiline events and parses them; events are gathered into batches by count, bytes and time and
- * handed to Delivery. A lane learns when its lines are safe (accepted, or on disk in the spool), in
- * source order, and only then moves its checkpoint.
+ * The acknowledgement of a sealed batch, from delivery back to the sources: once the server or the
+ * spool holds the batch, each lane with events in it learns how far it is safe (Lane.secure), and a
+ * file's lane moves its checkpoint (CheckpointProgress.committed).
  */
-export class Shipper {
-  readonly stats: ShipperStats = { lines: 0, events: 0 };
+class BatchReceipt implements Receipt {
+  constructor(private readonly marks: LaneMark[]) {}
+
+  secured(): void {
+    for (const m of this.marks) m.lane.secure(m);
+  }
+}
+
+/**
+ * The middle of the agent: sources push lines into lanes (one per file, or stdin), which join,
+ * parse and encode them; their events are gathered here into batches by count, bytes and time and
+ * handed to delivery, whose receipt tells the lanes once each batch is safe.
+ */
+export class Shipper implements EventSink {
   private batch: OpenBatch = newBatch();
   private readonly sealed: OutgoingBatch[] = [];
   private handing?: Promise<void>;
   private readonly lanes = new Set<Lane>();
   private readonly encoder: EventEncoder;
+  private events = 0;
+  /** Lines of lanes already closed. */
+  private retiredLines = 0;
 
-  constructor(readonly o: ShipperOptions) {
+  constructor(private readonly o: ShipperOptions) {
     this.encoder = new EventEncoder(o.context);
   }
 
-  /** A lane for one source: `key` prefixes its event ids; `committed` is told how far it is safe. */
-  lane(key: string, startOffset: number, committed: (offset: number) => void): Lane {
-    const lane = new Lane(this, key, startOffset, committed);
+  get stats(): ShipperStats {
+    let lines = this.retiredLines;
+    for (const lane of this.lanes) lines += lane.lines;
+    return { lines, events: this.events };
+  }
+
+  /** A lane for one source: `key` prefixes its event ids; `progress` is told how far it is safe. */
+  lane(key: string, startOffset: number, progress: Progress = NO_PROGRESS): Lane {
+    const lane = new Lane(this, { key, startOffset, progress, format: this.o.format, encoder: this.encoder, multiline: this.o.multiline });
     this.lanes.add(lane);
     return lane;
   }
 
-  /** @internal A lane's complete event. */
-  add(lane: Lane, joined: JoinedEvent): void {
-    const parsed = parseLine(joined.text, this.o.format);
-    // A part of a trace longer than --max-event-bytes carries the level and time of its first part, so
-    // that searching for the error finds every part, in order.
-    if (joined.continued) {
-      parsed.level = lane.lastLevel;
-      parsed.timestamp = lane.lastTime ?? parsed.timestamp;
-    }
-    lane.lastLevel = parsed.level;
-    lane.lastTime = parsed.timestamp;
-    const line = this.encoder.encode(parsed, lane.idPrefix, joined.start, joined.truncated ? joined.lines : undefined);
+  /** A lane's event, as a wire event's JSON, reaching `end` in its source. */
+  add(lane: Lane, event: string, end: number): void {
     const b = this.batch;
-    b.ndjson.push(line);
+    b.ndjson.push(event);
     b.count++;
-    b.bytes += line.length + 1;
-    b.reach.set(lane, joined.end);
-    this.stats.events++;
+    b.bytes += event.length + 1;
+    b.reach.set(lane, end);
+    this.events++;
     if (b.count >= this.o.batchSize || b.bytes >= this.o.batchBytes) this.seal();
+  }
+
+  retire(lane: Lane): void {
+    if (this.lanes.delete(lane)) this.retiredLines += lane.lines;
   }
 
   /** Timer work: multiline events idle long enough, a batch old enough, lanes with nothing in flight. */
@@ -84,7 +100,7 @@ export class Shipper {
     for (const lane of this.lanes) lane.settleIdle();
   }
 
-  /** Resolves once sealed batches are with Delivery: a source awaits it between reads (backpressure). */
+  /** Resolves once sealed batches are with delivery: a source awaits it between reads (backpressure). */
   async settle(): Promise<void> {
     while (this.handing) await this.handing;
   }
@@ -96,17 +112,12 @@ export class Shipper {
     await this.settle();
   }
 
-  /** @internal */
-  remove(lane: Lane): void {
-    this.lanes.delete(lane);
-  }
-
   private seal(): void {
     const b = this.batch;
     if (!b.count) return;
     this.batch = newBatch();
-    const marks = [...b.reach].map(([lane, end]) => lane.mark(end));
-    this.sealed.push({ ndjson: b.ndjson.finish(), count: b.count, bytes: b.bytes, secured: () => marks.forEach((m) => m.secure()) });
+    const marks = [...b.reach].map(([lane, end]) => lane.sealed(end));
+    this.sealed.push({ ndjson: b.ndjson.finish(), count: b.count, bytes: b.bytes, receipt: new BatchReceipt(marks) });
     this.handing ??= this.handOver();
   }
 
@@ -150,77 +161,5 @@ class NdjsonWriter {
 
   finish(): Buffer {
     return this.buf.subarray(0, this.length);
-  }
-}
-
-/** One source's way through the shipper, and the bookkeeping of how far it is safe. */
-export class Lane {
-  private readonly joiner: MultilineJoiner;
-  private readonly marks: { end: number; secured: boolean; secure: () => void }[] = [];
-  private committedTo: number;
-  private inBatch = false;
-  /** @internal What every event id of this source starts with, as JSON. */
-  readonly idPrefix: string;
-  /** @internal The level and time of this source's last event, for the parts that continue it. */
-  lastLevel: Level = 'INFO';
-  lastTime: string | undefined;
-
-  constructor(
-    private readonly shipper: Shipper,
-    readonly key: string,
-    startOffset: number,
-    private readonly committed: (offset: number) => void,
-  ) {
-    this.joiner = new MultilineJoiner({ ...shipper.o.multiline, startOffset });
-    this.idPrefix = EventEncoder.idPrefix(key);
-    this.committedTo = startOffset;
-  }
-
-  push(text: string, start: number, end: number, now: number): void {
-    this.shipper.stats.lines++;
-    for (const e of this.joiner.push(text, start, end, now)) this.emit(e);
-  }
-
-  flushIdle(now: number): void {
-    for (const e of this.joiner.flushIdle(now)) this.emit(e);
-  }
-
-  finish(): void {
-    for (const e of this.joiner.flush()) this.emit(e);
-  }
-
-  close(): void {
-    this.finish();
-    this.shipper.remove(this);
-  }
-
-  /** @internal Called when a batch holding this lane's events up to `end` is sealed. */
-  mark(end: number) {
-    this.inBatch = false;
-    const m = { end, secured: false, secure: () => ((m.secured = true), this.advance()) };
-    this.marks.push(m);
-    return m;
-  }
-
-  /** Lines that made no event (blank lines) are safe as soon as nothing before them waits. */
-  settleIdle(): void {
-    if (!this.marks.length && !this.inBatch) this.moveTo(this.joiner.committedOffset);
-  }
-
-  private emit(e: JoinedEvent): void {
-    this.inBatch = true;
-    this.shipper.add(this, e);
-  }
-
-  private advance(): void {
-    let to: number | undefined;
-    while (this.marks[0]?.secured) to = this.marks.shift()!.end;
-    if (to !== undefined) this.moveTo(to);
-  }
-
-  private moveTo(offset: number): void {
-    if (offset <= this.committedTo) return;
-    this.committedTo = offset;
-    this.committed(offset);
   }
 }

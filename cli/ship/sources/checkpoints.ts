@@ -1,10 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-
-/** How many leading bytes of a file identify it, with its device and inode. */
-export const FINGERPRINT_BYTES = 256;
+import { digest, FINGERPRINT_BYTES, hasFingerprint, readHead } from './disk.ts';
 
 /**
  * Where shipping of one file stands. `id` is made once, when the file is first seen, and saved before
@@ -20,54 +18,78 @@ export interface FileCheckpoint {
   fpLen: number;
   /** Byte offset just past the last line the server accepted (or the spool holds). */
   offset: number;
+  /**
+   * The name the patterns found the file under. A file renamed or copied away from it keeps it: at
+   * start, a file found elsewhere than its name and not read to its end is read to its end.
+   */
   path: string;
   updatedAt: number;
 }
 
 const FORGET_AFTER_MS = 7 * 86_400_000;
 
+/**
+ * Unknown files born this long before the last scan an earlier run completed count as born after it:
+ * a file system's clock for birth times runs a tick behind ours, and reading a new file whole is the
+ * safe side.
+ */
+const BIRTH_MARGIN_MS = 1000;
+
 /** The state directory's record of every file: one JSON file, replaced atomically on each save. */
 export class CheckpointStore {
   private dirty = false;
   private saving?: Promise<void>;
+  /** When the last scan of this run that saw every file the patterns name began. */
+  private scannedAt?: number;
 
   private constructor(
     private readonly file: string,
     private readonly records: Map<string, FileCheckpoint>,
-    /** When an earlier run last saved; undefined on the very first start with this state directory. */
-    readonly previousSaveAt?: number,
+    /**
+     * When the last scan an earlier run completed began (by then every file the patterns named had a
+     * checkpoint, saved at once); its last save for files of older versions; undefined on the very first
+     * start with this state directory.
+     */
+    readonly previousScanAt?: number,
   ) {}
 
   /**
    * A file we have no record of, found at start: from its end (the default, like `tail -f`) when it
-   * was there before our last run, from its beginning when it was created while we were not running
-   * (a rotation during a restart must not lose the new file's first lines).
+   * was there before an earlier run looked, from its beginning when it was created since (a rotation
+   * during a restart, or just before a crash, must not lose the new file's first lines).
    */
   startOffsetForUnknown(size: number, bornAtMs: number, fromBeginning: boolean): number {
     if (fromBeginning) return 0;
-    return this.previousSaveAt !== undefined && bornAtMs > this.previousSaveAt ? 0 : size;
+    return this.previousScanAt !== undefined && bornAtMs > this.previousScanAt - BIRTH_MARGIN_MS ? 0 : size;
+  }
+
+  /** A scan begun at `at` is done: every file the patterns name has a record. Saved with the next save. */
+  scanned(at: number): void {
+    this.scannedAt = at;
   }
 
   static async open(dir: string): Promise<CheckpointStore> {
     await mkdir(dir, { recursive: true });
     const file = path.join(dir, 'checkpoints.json');
     const records = new Map<string, FileCheckpoint>();
-    let savedAt: number | undefined;
+    let scannedAt: number | undefined;
     try {
-      const data = JSON.parse(await readFile(file, 'utf8')) as { files?: FileCheckpoint[]; savedAt?: number };
+      const data = JSON.parse(await readFile(file, 'utf8')) as { files?: FileCheckpoint[]; savedAt?: number; scannedAt?: number };
       for (const r of data.files ?? []) records.set(r.id, r);
-      savedAt = data.savedAt ?? 0;
+      scannedAt = data.scannedAt ?? data.savedAt ?? 0;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read checkpoints in ${file}: ${(err as Error).message}`);
     }
-    return new CheckpointStore(file, records, savedAt);
+    return new CheckpointStore(file, records, scannedAt);
   }
 
   /** The checkpoint of the file open in `handle`, if we have shipped from it before. */
   async find(handle: FileHandle, dev: number, ino: number, size: number): Promise<FileCheckpoint | undefined> {
+    let head: Buffer | undefined;
     for (const r of this.records.values()) {
       if (r.dev !== dev || r.ino !== ino || size < r.fpLen) continue;
-      if ((await fingerprint(handle, r.fpLen)) === r.fingerprint) return r;
+      head ??= await readHead(handle, FINGERPRINT_BYTES);
+      if (hasFingerprint(head, r)) return r;
     }
     return undefined;
   }
@@ -84,26 +106,33 @@ export class CheckpointStore {
     return r;
   }
 
-  /** Moves a file's checkpoint forward; widens its fingerprint while the file is still short. */
-  async advance(r: FileCheckpoint, offset: number, handle?: FileHandle): Promise<void> {
+  /** Moves a file's checkpoint forward: the server (or the spool) has its lines up to `offset`. */
+  advance(r: FileCheckpoint, offset: number): void {
     if (offset <= r.offset) return;
     r.offset = offset;
     r.updatedAt = Date.now();
     this.dirty = true;
-    if (handle && r.fpLen < FINGERPRINT_BYTES && offset > r.fpLen) {
-      const fpLen = Math.min(offset, FINGERPRINT_BYTES);
-      r.fingerprint = await fingerprint(handle, fpLen);
-      r.fpLen = fpLen;
-      this.dirty = true;
-    }
+  }
+
+  /**
+   * A file shorter than FINGERPRINT_BYTES when first seen: its fingerprint grows with what is read of
+   * its first bytes (`head`, as read), and is saved at once. A record whose fingerprint covers nothing
+   * would take any file on its inode for its own, and tell no copytruncate copy from another file.
+   */
+  async widen(r: FileCheckpoint, head: Buffer): Promise<void> {
+    if (head.length <= r.fpLen) return;
+    r.fpLen = Math.min(head.length, FINGERPRINT_BYTES);
+    r.fingerprint = digest(head.subarray(0, r.fpLen));
+    this.dirty = true;
+    await this.save();
   }
 
   /**
    * The file a record describes now lives elsewhere (a copytruncate copy holds what we were reading).
-   * Its offset stays: only confirmations move it (advance).
+   * Its offset stays: only confirmations move it (advance); so does its name.
    */
-  relocate(r: FileCheckpoint, to: { dev: number; ino: number; path: string }): void {
-    Object.assign(r, to, { updatedAt: Date.now() });
+  relocate(r: FileCheckpoint, to: { dev: number; ino: number }): void {
+    Object.assign(r, { dev: to.dev, ino: to.ino, updatedAt: Date.now() });
     this.records.set(r.id, r);
     this.dirty = true;
   }
@@ -132,7 +161,9 @@ export class CheckpointStore {
     const tmp = `${this.file}.tmp`;
     const handle = await open(tmp, 'w');
     try {
-      await handle.writeFile(JSON.stringify({ version: 1, savedAt: now, files: [...this.records.values()] }));
+      // A run that completed no scan (stdin, or killed in its first) passes the earlier run's on.
+      const scannedAt = this.scannedAt ?? this.previousScanAt ?? now;
+      await handle.writeFile(JSON.stringify({ version: 1, savedAt: now, scannedAt, files: [...this.records.values()] }));
       await handle.sync();
     } finally {
       await handle.close();
@@ -141,8 +172,22 @@ export class CheckpointStore {
   }
 }
 
+/**
+ * Where a file's lane reports how far the file is safe: the end of the acknowledgement path from
+ * delivery (BatchReceipt, Lane.secure), which moves the file's checkpoint (CheckpointStore.advance).
+ */
+export class CheckpointProgress {
+  constructor(
+    private readonly store: CheckpointStore,
+    readonly record: FileCheckpoint,
+  ) {}
+
+  committed(offset: number): void {
+    this.store.advance(this.record, offset);
+  }
+}
+
+/** sha256 of a file's first `length` bytes. */
 export async function fingerprint(handle: FileHandle, length: number): Promise<string> {
-  const buf = Buffer.alloc(length);
-  const { bytesRead } = length ? await handle.read(buf, 0, length, 0) : { bytesRead: 0 };
-  return createHash('sha256').update(buf.subarray(0, bytesRead)).digest('hex');
+  return digest(await readHead(handle, length));
 }

@@ -1,9 +1,10 @@
-import { open, readdir, stat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { errorMessage } from '../../../shared/errors.ts';
-import { fingerprint, type FileCheckpoint } from './checkpoints.ts';
+import { idOf, see, seeDirectory, type FileStat, type SeenFile } from './disk.ts';
+import { baseDir, expand } from './paths.ts';
+import { readToItsEnd, Rotation, stuckAfterRotation, type Tailed } from './rotation.ts';
 import { Tailer, type TailerOptions } from './tailer.ts';
 
 export interface FileSourceOptions extends TailerOptions {
@@ -20,32 +21,55 @@ export interface FileSourceOptions extends TailerOptions {
   releaseDeletedAfterMs?: number;
 }
 
-const GLOB_CHARS = /[*?[\]{}]/;
+/** A file being read, as the file source keeps it: its tailer, the name the patterns give it, and since when it is rotated away. */
+class TailedFile implements Tailed {
+  rotatedAt?: number;
+
+  constructor(
+    readonly tailer: Tailer,
+    public path: string,
+  ) {}
+
+  get id(): string {
+    return this.tailer.id;
+  }
+  get head(): Buffer {
+    return this.tailer.head;
+  }
+  get offset(): number {
+    return this.tailer.offset;
+  }
+  get lastGrowth(): number {
+    return this.tailer.lastGrowth;
+  }
+  get lastProgress(): number {
+    return this.tailer.lastProgress;
+  }
+}
 
 /**
  * Tails every file matching the patterns: those there at start (from their checkpoint, else from
  * their end unless fromBeginning), and those that appear later (from their beginning). chokidar tells
  * us early about new and growing files; a periodic scan and poll make sure nothing depends on an
- * event arriving. Rotation: a renamed file keeps its tailer (same inode) until read to its end; the
- * new file at the path gets a tailer of its own. Copytruncate: see Tailer.
+ * event arriving. What rotation means for each file is decided in rotation.ts from what this class
+ * sees; this class looks and acts.
  */
 export class FileSource {
-  private readonly tailers = new Map<string, Tailer>(); // by dev:ino
+  private readonly tailed = new Map<string, TailedFile>(); // by dev:ino
+  /** Each file's reading, with what a rewrite asks for: one at a time per file. */
+  private readonly busy = new Map<TailedFile, Promise<void>>();
+  private readonly rotation = new Rotation();
   private watcher?: FSWatcher;
   private timers: NodeJS.Timeout[] = [];
   private scanning?: Promise<void>;
   private closed = false;
   /** Bytes of deleted files let go before they could be read (output full for too long). */
   lostBytes = 0;
-  /** New files that look like a copy of a file we tail: given a few scans to prove it (copytruncate). */
-  private readonly suspects = new Map<string, number>();
-  /** Files (dev:ino) truncated or rewritten in place while we were stopped: all they hold is new. */
-  private readonly rewrittenWhileAway = new Set<string>();
 
   constructor(private readonly o: FileSourceOptions) {}
 
   async start(): Promise<void> {
-    await this.recoverRotated().catch((err) => this.o.log.warn({ err: errorMessage(err) }, 'looking for files rotated while stopped failed'));
+    await this.recover().catch((err) => this.o.log.warn({ err: errorMessage(err) }, 'looking for files rotated while stopped failed'));
     await this.scan(true);
     const dirs = [...new Set(this.o.patterns.map(baseDir))];
     this.watcher = watch(dirs, { ignoreInitial: true, depth: this.o.patterns.some((p) => p.includes('**')) ? 99 : 0, persistent: false });
@@ -59,7 +83,7 @@ export class FileSource {
   }
 
   get files(): number {
-    return this.tailers.size;
+    return this.tailed.size;
   }
 
   /** Stops reading; whatever each file holds is handed to the shipper. */
@@ -69,7 +93,26 @@ export class FileSource {
     this.timers.forEach(clearInterval);
     await this.watcher?.close();
     await this.scanning;
-    await Promise.allSettled([...this.tailers.values()].map((t) => t.close()));
+    await Promise.allSettled([...this.busy.values()]);
+    await Promise.allSettled([...this.tailed.values()].map((t) => t.tailer.close()));
+  }
+
+  /** Rotations that happened while we were stopped (see Rotation.recover). */
+  private async recover(): Promise<void> {
+    const named = new Set(await expand(this.o.patterns, this.o.exclude ?? []));
+    const records = this.o.checkpoints.all();
+    const listings = new Map<string, SeenFile[]>();
+    for (const dir of new Set(records.map((r) => path.dirname(r.path)))) listings.set(dir, await seeDirectory(dir));
+    for (const step of this.rotation.recover(records, listings, named)) {
+      if (step.kind === 'forget') this.o.checkpoints.forget(step.record);
+      if (step.kind === 'relocate') this.o.checkpoints.relocate(step.record, step.to);
+      if (step.kind === 'finish') await this.openRotated(step.file.path, step.why === 'renamed' ? 'reading the rest of a file renamed while stopped' : 'reading the rest of a file copied and truncated while stopped');
+    }
+  }
+
+  private async openRotated(file: string, what: string): Promise<void> {
+    const t = await Tailer.open(this.o, file, { startup: true, fromBeginning: false, named: false });
+    if (t) this.adopt(t, file, what).rotatedAt = Date.now();
   }
 
   private scan(startup: boolean): Promise<void> {
@@ -80,93 +123,73 @@ export class FileSource {
   }
 
   private async doScan(startup: boolean): Promise<void> {
-    const seen = new Set<string>();
+    const began = Date.now();
+    const matched: (FileStat & { head?: Buffer })[] = [];
     for (const file of await expand(this.o.patterns, this.o.exclude ?? [])) {
       if (this.closed) return;
       const st = await stat(file).catch(() => undefined);
       if (!st?.isFile()) continue;
-      const id = `${st.dev}:${st.ino}`;
-      seen.add(id);
-      const known = this.tailers.get(id);
-      if (known) {
-        known.path = file; // renamed within the patterns: same file, same tailer
-        continue;
-      }
-      if (!startup && (await this.looksLikeCopy(file, id, st.size))) continue;
-      const t = await Tailer.open(this.o, file, startup, this.o.fromBeginning || this.rewrittenWhileAway.delete(id));
-      if (t) this.adopt(t, 'tailing');
+      const f = { path: file, dev: st.dev, ino: st.ino, size: st.size };
+      // A file not read yet may be a copy of one that is: its first bytes tell.
+      matched.push(startup || this.tailed.has(idOf(f)) ? f : ((await see(file, f)) ?? f));
     }
     const now = Date.now();
-    for (const [id, t] of this.tailers) {
-      const pathNow = await stat(t.path).catch(() => undefined);
-      const movedOrGone = !seen.has(id) || !pathNow || `${pathNow.dev}:${pathNow.ino}` !== id;
-      if (movedOrGone) t.rotatedAt ??= now;
+    const steps = this.rotation.scan(matched, [...this.tailed.values()], startup);
+    for (const step of steps) {
+      if (this.closed) return;
+      if (step.kind === 'renamed') this.tailed.get(step.id)!.path = step.path;
+      if (step.kind === 'rotated') this.tailed.get(step.id)!.rotatedAt ??= now;
+      if (step.kind === 'open') {
+        const t = await Tailer.open(this.o, step.file.path, { startup, fromBeginning: this.o.fromBeginning || step.fromStart, named: true });
+        if (t) this.adopt(t, step.file.path, 'tailing');
+      }
     }
+    // Every file the patterns named when it began now has a checkpoint, unless one is held back as a copy.
+    if (!steps.some((s) => s.kind === 'hold')) this.o.checkpoints.scanned(began);
   }
 
-  private adopt(t: Tailer, what: string): void {
-    t.onTruncate = (tailer) => this.finishFromCopy(tailer);
-    this.tailers.set(`${t.dev}:${t.ino}`, t);
-    this.o.log.info({ path: t.path, from: t.offset }, what);
+  private adopt(t: Tailer, file: string, what: string): TailedFile {
+    const entry = new TailedFile(t, file);
+    this.tailed.set(t.id, entry);
+    this.o.log.info({ path: file, from: t.offset }, what);
     // Not awaited: a read waiting for room in a full output must not hold up finding other files.
-    t.poll().catch((err) => this.o.log.warn({ err: errorMessage(err), path: t.path }, 'reading failed; will retry'));
+    this.poll(entry).catch((err) => this.o.log.warn({ err: errorMessage(err), path: file }, 'reading failed; will retry'));
+    return entry;
+  }
+
+  private poll(t: TailedFile, now = Date.now()): Promise<void> {
+    let reading = this.busy.get(t);
+    if (!reading) {
+      reading = this.read(t, now).finally(() => this.busy.delete(t));
+      this.busy.set(t, reading);
+    }
+    return reading;
   }
 
   /**
-   * Rotations that happened while we were stopped. A file we had not read to its end may now be under
-   * another name (renamed), or its content in a copy while the file itself was truncated (copytruncate),
-   * outside the patterns either way. Its rest is read from the checkpoint under the same ids, then it
-   * is let go; a file truncated or rewritten in place is read from its start, as all it holds is new.
-   * Only the directory each file was in is looked at, as logrotate and its kind rotate within it.
+   * Reads what is new. A file rewritten in place (copytruncate) is finished from its copy, under the
+   * same ids, if there is one in its directory; then it is read anew, as a new generation.
    */
-  private async recoverRotated(): Promise<void> {
-    const matched = new Set(await expand(this.o.patterns, this.o.exclude ?? []));
-    const records = this.o.checkpoints.all();
-    const listings = new Map<string, Promise<Listed[]>>();
-    const list = (dir: string) => listings.get(dir) ?? listings.set(dir, listFiles(dir)).get(dir)!;
-    for (const r of records) {
-      const files = await list(path.dirname(r.path));
-      const same = files.find((f) => f.st.dev === r.dev && f.st.ino === r.ino);
-      if (!same) continue; // deleted, or moved out of its directory: nothing left to read here
-      if (same.st.size >= r.offset && (await holds(same, r))) {
-        // Renamed out of the patterns: read its rest now. In place or renamed within them, the scan takes
-        // it up; in place but no longer named by the patterns, it is the user's to leave.
-        const renamedAway = same.file !== r.path && !matched.has(same.file);
-        if (renamedAway && same.st.size > r.offset) await this.openRotated(same.file, 'reading the rest of a file renamed while stopped');
-        continue;
-      }
-      // Truncated or rewritten in place; a file the patterns no longer name is left alone with its copy.
-      if (!matched.has(same.file)) continue;
-      this.rewrittenWhileAway.add(`${r.dev}:${r.ino}`);
-      // The copy is a file of its own (a new inode) that starts as the record's file did and reaches
-      // at least as far as we had read; one that another record already knows as its file is not it.
-      for (const f of files) {
-        if (f === same || f.st.size < r.offset || !(await holds(f, r))) continue;
-        const another = records.find((o) => o !== r && o.dev === f.st.dev && o.ino === f.st.ino);
-        if (another && (await holds(f, another))) continue;
-        if (another) this.o.checkpoints.forget(another); // its inode was reused by the copy
-        this.o.checkpoints.relocate(r, { dev: f.st.dev, ino: f.st.ino, path: f.file });
-        if (!matched.has(f.file)) await this.openRotated(f.file, 'reading the rest of a file copied and truncated while stopped');
-        break;
-      }
+  private async read(t: TailedFile, now: number): Promise<void> {
+    if ((await t.tailer.poll(now)) === 'read') return;
+    this.o.log.info({ path: t.path, at: t.offset }, 'file truncated (copytruncate): finishing from the copy, then reading it anew');
+    const copy = this.rotation.copyOf(t, await seeDirectory(path.dirname(t.path)));
+    if (copy) {
+      const bytes = await t.tailer.finishFrom(copy);
+      this.o.log.info({ path: t.path, copy: copy.path, bytes }, 'read the end of the truncated file from its copy');
     }
-  }
-
-  private async openRotated(file: string, what: string): Promise<void> {
-    const t = await Tailer.open(this.o, file, true, false);
-    if (!t) return;
-    t.rotatedAt = Date.now();
-    this.adopt(t, what);
+    await t.tailer.startOver(t.path);
+    await t.tailer.poll(now);
   }
 
   private async pollAll(): Promise<void> {
     const now = Date.now();
-    for (const [id, t] of this.tailers) {
+    for (const [id, t] of this.tailed) {
       try {
-        await t.poll(now);
-        if (t.finished(now, this.o.rotateWaitMs ?? 5000)) {
-          this.tailers.delete(id);
-          await t.close();
+        await this.poll(t, now);
+        if (readToItsEnd(t, this.busy.has(t), now, this.o.rotateWaitMs ?? 5000)) {
+          this.tailed.delete(id);
+          await t.tailer.close();
           this.o.log.info({ path: t.path }, 'rotated file read to its end; let go');
         }
       } catch (err) {
@@ -177,138 +200,17 @@ export class FileSource {
 
   /** A deleted file stuck behind full output is not held open for ever (a known way to fill a disk). */
   private async releaseDeleted(): Promise<void> {
-    const limit = this.o.releaseDeletedAfterMs ?? 60_000;
     const now = Date.now();
-    for (const [id, t] of this.tailers) {
-      if (t.rotatedAt === undefined || now - Math.max(t.lastProgress, t.rotatedAt) < limit) continue;
-      const st = await t.fh.stat().catch(() => undefined);
-      if (!st || st.nlink > 0) continue; // renamed, still on disk: it is read when there is room
-      this.tailers.delete(id);
-      const unread = await t.abandon().catch(() => 0);
+    for (const [id, t] of this.tailed) {
+      if (!stuckAfterRotation(t, now, this.o.releaseDeletedAfterMs ?? 60_000) || !(await t.tailer.deleted())) continue; // renamed, still on disk: read when there is room
+      this.tailed.delete(id);
+      const unread = await t.tailer.abandon().catch(() => 0);
       this.lostBytes += unread;
       this.o.log.warn({ path: t.path, unreadBytes: unread }, 'let go of a deleted file while output was full; its unread bytes are lost');
     }
   }
 
   private async pollPath(file: string): Promise<void> {
-    for (const t of this.tailers.values()) if (t.path === file) await t.poll().catch(() => {});
+    for (const t of this.tailed.values()) if (t.path === file) await this.poll(t).catch(() => {});
   }
-
-  /**
-   * A new file that starts with the same bytes as a file we tail, in the same directory, may be a
-   * copytruncate copy whose truncation we have not seen yet; reading it from its start would send
-   * everything twice. It gets three scans; if no truncation claims it, it is a file of its own.
-   */
-  private async looksLikeCopy(file: string, id: string, size: number): Promise<boolean> {
-    // Every file tailed in the directory is a candidate, not only the first: with several, the copy
-    // of the second would otherwise be taken for a new file and shipped twice.
-    const twins = [...this.tailers.values()].filter((t) => path.dirname(t.path) === path.dirname(file) && t.head.length > 0 && size >= t.head.length);
-    if (!twins.length) return false;
-    const fh = await open(file, 'r').catch(() => undefined);
-    if (!fh) return false;
-    try {
-      const buf = Buffer.alloc(Math.max(...twins.map((t) => t.head.length)));
-      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-      if (!twins.some((t) => t.head.length <= bytesRead && buf.subarray(0, t.head.length).equals(t.head))) return false;
-    } finally {
-      await fh.close();
-    }
-    const tries = (this.suspects.get(id) ?? 0) + 1;
-    this.suspects.set(id, tries);
-    return tries <= 3;
-  }
-
-  /** Reads the rest of a truncated file's content from its copy, under the same id and offsets. */
-  private async finishFromCopy(t: Tailer): Promise<void> {
-    const dir = path.dirname(t.path);
-    for (const name of await readdir(dir)) {
-      const file = path.join(dir, name);
-      const st = await stat(file).catch(() => undefined);
-      if (!st?.isFile() || st.ino === t.ino || st.size < t.offset || !t.head.length) continue;
-      const fh = await open(file, 'r').catch(() => undefined);
-      if (!fh) continue;
-      try {
-        const head = Buffer.alloc(t.head.length);
-        await fh.read(head, 0, head.length, 0);
-        if (!head.equals(t.head)) continue;
-        const rest = Buffer.alloc(st.size - t.offset);
-        await fh.read(rest, 0, rest.length, t.offset);
-        if (rest.length) await t.consume(rest);
-        // The record keeps its offset (where the server's confirmations reached), not the copy's size:
-        // the lines just read are not delivered yet, and after a crash a restart must read them again
-        // from the copy (same ids, so the server stores them once) rather than skip them.
-        this.o.checkpoints.relocate(t.record, { dev: st.dev, ino: st.ino, path: file });
-        this.suspects.delete(`${st.dev}:${st.ino}`);
-        this.o.log.info({ path: t.path, copy: file, bytes: rest.length }, 'read the end of the truncated file from its copy');
-        return;
-      } finally {
-        await fh.close();
-      }
-    }
-  }
-}
-
-interface Listed {
-  file: string;
-  st: Stats;
-  /** sha256 of the first bytes, by length: several records may ask. */
-  heads: Map<number, Promise<string | undefined>>;
-}
-
-/** The regular files in a directory, with their stats; none when it cannot be read. */
-async function listFiles(dir: string): Promise<Listed[]> {
-  const names = await readdir(dir).catch(() => [] as string[]);
-  const out: Listed[] = [];
-  for (const name of names) {
-    const file = path.join(dir, name);
-    const st = await stat(file).catch(() => undefined);
-    if (st?.isFile()) out.push({ file, st, heads: new Map() });
-  }
-  return out;
-}
-
-/** The file starts with the bytes the record's fingerprint was made of. */
-async function holds(f: Listed, r: FileCheckpoint): Promise<boolean> {
-  if (f.st.size < r.fpLen) return false;
-  let head = f.heads.get(r.fpLen);
-  if (!head) {
-    head = open(f.file, 'r').then(
-      async (fh) => fingerprint(fh, r.fpLen).finally(() => fh.close()),
-      () => undefined,
-    );
-    f.heads.set(r.fpLen, head);
-  }
-  return (await head) === r.fingerprint;
-}
-
-/** The directory a pattern's matches live under (what chokidar watches). */
-function baseDir(pattern: string): string {
-  const parts = path.resolve(pattern).split(path.sep);
-  const i = parts.findIndex((p) => GLOB_CHARS.test(p));
-  return i < 0 ? path.dirname(parts.join(path.sep)) : parts.slice(0, i).join(path.sep) || path.sep;
-}
-
-/**
- * Rotated files compressed by logrotate and its kind: bytes, not lines. A glob such as `app.log*` that
- * reaches them leaves them out; a file named on the command line is read whatever its name.
- */
-const COMPRESSED = ['*.gz', '*.bz2', '*.xz', '*.zst', '*.lz4', '*.zip', '*.Z'];
-
-/**
- * Files matching the patterns now (tinyglobby: the matcher chokidar's own ecosystem uses), less
- * those a glob found that match an exclusion. An exclusion without a slash is matched against the
- * file's name (`*.gz`), one with a slash against its path.
- */
-async function expand(patterns: string[], exclude: string[]): Promise<string[]> {
-  const resolved = patterns.map((p) => path.resolve(p));
-  const plain = resolved.filter((p) => !GLOB_CHARS.test(p));
-  const globs = resolved.filter((p) => GLOB_CHARS.test(p));
-  if (!globs.length) return [...new Set(plain)];
-  // tinyglobby matches absolute exclusions only: a name pattern applies under each glob's base directory.
-  const bases = [...new Set(globs.map(baseDir))];
-  const ignore = [...COMPRESSED, ...exclude].flatMap((e) => (e.includes('/') ? [path.resolve(e)] : bases.map((b) => path.join(b, '**', e))));
-  // Loaded only for patterns (about 4 MB): a shipper of named files does without it.
-  const { glob } = await import('tinyglobby');
-  const matched = await glob(globs, { absolute: true, onlyFiles: true, dot: true, expandDirectories: false, ignore });
-  return [...new Set([...plain, ...matched])];
 }

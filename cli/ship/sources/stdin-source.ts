@@ -22,7 +22,7 @@ export class StdinSource {
 
   /** Resolves at EOF, or when stop() was called, with every line handed to the shipper. */
   async run(): Promise<void> {
-    const lane = this.shipper.lane(this.runId, 0, () => {});
+    const lane = this.shipper.lane(this.runId, 0);
     const push = (t: string, s: number, e: number) => lane.push(t, s, e, this.lastData);
     const timer = setInterval(() => {
       if (this.splitter.pendingBytes && Date.now() - this.lastData >= this.partialIdleMs) this.splitter.flushPartial(push);

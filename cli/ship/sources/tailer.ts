@@ -1,98 +1,140 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Logger } from '../../../shared/logger.ts';
-import type { CheckpointStore, FileCheckpoint } from './checkpoints.ts';
-import { FINGERPRINT_BYTES } from './checkpoints.ts';
-import { LineSplitter } from './line-splitter.ts';
 import type { Lane, Shipper } from '../shipper.ts';
+import { CheckpointProgress, type CheckpointStore, type FileCheckpoint } from './checkpoints.ts';
+import { FINGERPRINT_BYTES, idOf, readHead, type FileStat } from './disk.ts';
+import { LineSplitter } from './line-splitter.ts';
+import { rewritten } from './rotation.ts';
 
 // 64 KiB reads: small enough that delivery keeps pace and batches stay in memory, not the spool.
 const CHUNK = 64 * 1024;
 
 export interface TailerOptions {
-  shipper: Shipper;
+  shipper: Pick<Shipper, 'lane' | 'settle'>;
   checkpoints: CheckpointStore;
   log: Logger;
   /** A partial last line is sent as it is after this long without its newline. */
   partialIdleMs: number;
 }
 
+/** How a file is taken up. */
+export interface OpenAs {
+  /** Found by the first scan of this run: a file we have no checkpoint of starts where CheckpointStore says; later ones at 0. */
+  startup: boolean;
+  fromBeginning: boolean;
+  /**
+   * The patterns name the file at this path, which its checkpoint then keeps as its name. A rotated
+   * file taken up to be finished keeps the name it was shipped under, so that a start after a crash
+   * still sees it away from its name, and finishes it.
+   */
+  named: boolean;
+}
+
+/** What a poll found: it read what was new, or the file was rewritten in place (copytruncate) and it read nothing. */
+export type PollResult = 'read' | 'rewritten';
+
 /**
- * Reads one file (one inode) from its checkpoint on, through one lane. Holds the file open, so a
- * renamed or deleted file is still read to its end before it is let go.
+ * Reads one file (one inode) from its checkpoint on, through one lane, in chunks. Holds the file open,
+ * so a renamed or deleted file is still read to its end before it is let go. It does not decide about
+ * rotation: it reports a rewritten file, and the file source tells it where the rest is (finishFrom)
+ * and to start over.
  */
 export class Tailer {
   private lane!: Lane;
   private splitter!: LineSplitter;
-  /** Offset of the next byte to read. */
-  offset = 0;
-  /** The first bytes of the file as we read them: what a copytruncate copy starts with too. */
-  head = Buffer.alloc(0);
-  lastGrowth = Date.now();
-  /** When a read was last handed on; a read stuck behind full output does not move it. */
-  lastProgress = Date.now();
-  /** Set when the path now names another file, or none: read to the end, then close. */
-  rotatedAt?: number;
+  private record!: FileCheckpoint;
+  private next = 0;
+  private first = Buffer.alloc(0);
+  private grew = Date.now();
+  private handedOn = Date.now();
   private closed = false;
-  private reading?: Promise<void>;
+  private reading?: Promise<PollResult>;
   private readonly buf = Buffer.allocUnsafe(CHUNK);
 
   private constructor(
     private readonly o: TailerOptions,
-    readonly fh: FileHandle,
-    public path: string,
-    readonly dev: number,
-    readonly ino: number,
-    public record: FileCheckpoint,
+    private readonly fh: FileHandle,
+    readonly id: string,
   ) {}
 
-  static async open(o: TailerOptions, path: string, startup: boolean, fromBeginning: boolean): Promise<Tailer | undefined> {
+  static async open(o: TailerOptions, file: string, as: OpenAs): Promise<Tailer | undefined> {
     let fh: FileHandle;
     try {
-      fh = await open(path, 'r');
+      fh = await open(file, 'r');
     } catch {
       return undefined; // gone between the scan and the open: the next scan decides
     }
     const st = await fh.stat();
     let record = await o.checkpoints.find(fh, st.dev, st.ino, st.size);
     if (record && st.size < record.offset) record = undefined; // shorter than where we were: truncated while we were away
-    record ??= await o.checkpoints.create(fh, path, st.dev, st.ino, st.size, startup ? o.checkpoints.startOffsetForUnknown(st.size, st.birthtimeMs, fromBeginning) : 0);
-    record.path = path;
-    const t = new Tailer(o, fh, path, st.dev, st.ino, record);
+    record ??= await o.checkpoints.create(fh, file, st.dev, st.ino, st.size, as.startup ? o.checkpoints.startOffsetForUnknown(st.size, st.birthtimeMs, as.fromBeginning) : 0);
+    if (as.named) record.path = file;
+    const t = new Tailer(o, fh, idOf(st));
     await t.begin(record, record.offset);
     return t;
   }
 
-  get key(): string {
-    return this.record.id;
+  /** Offset of the next byte to read. */
+  get offset(): number {
+    return this.next;
   }
 
-  private async begin(record: FileCheckpoint, offset: number): Promise<void> {
-    this.record = record;
-    this.offset = offset;
-    this.splitter = new LineSplitter(offset);
-    this.lane = this.o.shipper.lane(record.id, offset, (to) => {
-      // The handle widens a short fingerprint, so it must still hold this record's bytes: after a
-      // copytruncate it holds the next generation, and the record lives on in the copy.
-      const handle = this.closed || this.record !== record ? undefined : this.fh;
-      this.o.checkpoints.advance(record, to, handle).catch((err) => this.o.log.warn({ err: (err as Error).message, path: this.path }, 'could not update a checkpoint'));
-    });
-    if (offset > 0) {
-      const { bytesRead } = await this.fh.read(this.buf, 0, Math.min(offset, FINGERPRINT_BYTES), 0);
-      this.head = Buffer.from(this.buf.subarray(0, bytesRead));
-    } else {
-      this.head = Buffer.alloc(0);
-    }
+  /** The first bytes of the file as we read them (up to FINGERPRINT_BYTES). */
+  get head(): Buffer {
+    return this.first;
   }
 
-  /** Reads what is new; one read at a time per file. */
-  poll(now = Date.now()): Promise<void> {
+  /** When the file last grew. */
+  get lastGrowth(): number {
+    return this.grew;
+  }
+
+  /** When a read was last handed on; a read stuck behind full output does not move it. */
+  get lastProgress(): number {
+    return this.handedOn;
+  }
+
+  /** Reads what is new; one read at a time. */
+  poll(now = Date.now()): Promise<PollResult> {
     this.reading ??= this.readNew(now).finally(() => (this.reading = undefined));
     return this.reading;
   }
 
-  /** Done with: rotated away, read to the end, and quiet for rotateWaitMs. */
-  finished(now: number, rotateWaitMs: number): boolean {
-    return this.rotatedAt !== undefined && !this.reading && now - this.lastGrowth >= rotateWaitMs && now - this.rotatedAt >= rotateWaitMs;
+  /**
+   * After a copytruncate: reads the rest of what we were reading from its copy, chunk by chunk, under
+   * this file's id and offsets, so every line lands once; the checkpoint moves to the copy, its offset
+   * kept (where the server's confirmations reached: after a crash a restart reads the rest again from
+   * the copy, under the same ids). Returns the bytes read.
+   */
+  async finishFrom(copy: FileStat): Promise<number> {
+    const fh = await open(copy.path, 'r').catch(() => undefined);
+    if (!fh) return 0;
+    const from = this.next;
+    try {
+      for (let bytesRead = -1; bytesRead && !this.closed; ) {
+        ({ bytesRead } = await fh.read(this.buf, 0, CHUNK, this.next));
+        if (bytesRead) await this.consume(this.buf.subarray(0, bytesRead));
+      }
+    } finally {
+      await fh.close();
+    }
+    this.o.checkpoints.relocate(this.record, copy);
+    return this.next - from;
+  }
+
+  /** The file was rewritten in place: what it holds now is a new generation, with an id of its own, read from its start. */
+  async startOver(file: string): Promise<void> {
+    if (this.closed) return;
+    this.splitter.flushPartial((t, s, e) => this.lane.push(t, s, e, Date.now()));
+    this.lane.close();
+    const st = await this.fh.stat();
+    await this.begin(await this.o.checkpoints.create(this.fh, file, st.dev, st.ino, st.size, 0), 0);
+  }
+
+  /** Whether the file has no name left (deleted), while we hold it open. */
+  async deleted(): Promise<boolean> {
+    const st = await this.fh.stat().catch(() => undefined);
+    return st !== undefined && st.nlink === 0;
   }
 
   /** Hands out what it holds (a partial line, a multiline event) and closes the file. */
@@ -103,48 +145,6 @@ export class Tailer {
     this.lane.close();
     this.closed = true;
     await this.fh.close().catch(() => {});
-  }
-
-  private async readNew(now: number): Promise<void> {
-    if (this.closed) return;
-    const st = await this.fh.stat();
-    if (await this.rewritten(st.size)) await this.truncated();
-    for (;;) {
-      const { bytesRead } = await this.fh.read(this.buf, 0, CHUNK, this.offset);
-      if (!bytesRead) break;
-      await this.consume(this.buf.subarray(0, bytesRead));
-      if (this.closed) return; // abandoned while we waited for room
-    }
-    if (this.splitter.pendingBytes && now - this.lastGrowth >= this.o.partialIdleMs) {
-      this.splitter.flushPartial((t, s, e) => this.lane.push(t, s, e, now));
-    }
-  }
-
-  /**
-   * Truncated since we last looked: shorter than where we are, or (a copytruncate followed by a burst
-   * that took the file past our offset before we looked again) its first bytes are no longer the ones
-   * we read. Size alone misses the second case, and we would go on mid-line in the new content, losing
-   * its start and the copy's end.
-   */
-  private async rewritten(size: number): Promise<boolean> {
-    if (size < this.offset) return true;
-    const n = this.head.length;
-    if (!n) return false;
-    const { bytesRead } = await this.fh.read(this.buf, 0, n, 0);
-    return bytesRead < n || !this.buf.subarray(0, n).equals(this.head);
-  }
-
-  /** @internal Feeds bytes read at this.offset, from this file or from its copytruncate copy. */
-  async consume(bytes: Buffer): Promise<void> {
-    if (this.head.length < FINGERPRINT_BYTES && this.offset < FINGERPRINT_BYTES) {
-      this.head = Buffer.concat([this.head, bytes.subarray(0, FINGERPRINT_BYTES - this.offset)]);
-    }
-    const now = Date.now();
-    this.splitter.feed(bytes, (t, s, e) => this.lane.push(t, s, e, now));
-    this.offset += bytes.length;
-    this.lastGrowth = now;
-    await this.o.shipper.settle();
-    this.lastProgress = Date.now();
   }
 
   /**
@@ -159,23 +159,44 @@ export class Tailer {
     await this.fh.close().catch(() => {});
     this.splitter.flushPartial((t, s, e) => this.lane.push(t, s, e, Date.now()));
     this.lane.close();
-    return Math.max(0, st.size - this.offset);
+    return Math.max(0, st.size - this.next);
   }
 
-  /**
-   * The file is shorter than what we read: copytruncate. The copy (same first bytes, another inode,
-   * found by the caller's hook) is read from where we were, under this file's id, so every line lands
-   * once; then this file starts over as a new generation with an id of its own.
-   */
-  onTruncate?: (t: Tailer) => Promise<void>;
+  private async begin(record: FileCheckpoint, offset: number): Promise<void> {
+    this.record = record;
+    this.next = offset;
+    this.splitter = new LineSplitter(offset);
+    this.lane = this.o.shipper.lane(record.id, offset, new CheckpointProgress(this.o.checkpoints, record));
+    this.first = Buffer.from(await readHead(this.fh, Math.min(offset, FINGERPRINT_BYTES), this.buf));
+  }
 
-  private async truncated(): Promise<void> {
-    this.o.log.info({ path: this.path, at: this.offset }, 'file truncated (copytruncate): finishing from the copy, then reading it anew');
-    await this.onTruncate?.(this);
-    this.splitter.flushPartial((t, s, e) => this.lane.push(t, s, e, Date.now()));
-    this.lane.close();
+  private async readNew(now: number): Promise<PollResult> {
+    if (this.closed) return 'read';
     const st = await this.fh.stat();
-    const record = await this.o.checkpoints.create(this.fh, this.path, st.dev, st.ino, st.size, 0);
-    await this.begin(record, 0);
+    if (rewritten(st.size, this.next, this.first, await readHead(this.fh, this.first.length, this.buf))) return 'rewritten';
+    for (;;) {
+      const { bytesRead } = await this.fh.read(this.buf, 0, CHUNK, this.next);
+      if (!bytesRead) break;
+      await this.consume(this.buf.subarray(0, bytesRead));
+      if (this.closed) return 'read'; // abandoned while we waited for room
+    }
+    if (this.splitter.pendingBytes && now - this.grew >= this.o.partialIdleMs) {
+      this.splitter.flushPartial((t, s, e) => this.lane.push(t, s, e, now));
+    }
+    return 'read';
+  }
+
+  /** Feeds bytes read at this.next, from this file or from its copytruncate copy. */
+  private async consume(bytes: Buffer): Promise<void> {
+    if (this.first.length < FINGERPRINT_BYTES && this.next < FINGERPRINT_BYTES) {
+      this.first = Buffer.concat([this.first, bytes.subarray(0, FINGERPRINT_BYTES - this.next)]);
+      await this.o.checkpoints.widen(this.record, this.first);
+    }
+    const now = Date.now();
+    this.splitter.feed(bytes, (t, s, e) => this.lane.push(t, s, e, now));
+    this.next += bytes.length;
+    this.grew = now;
+    await this.o.shipper.settle();
+    this.handedOn = Date.now();
   }
 }
