@@ -54,7 +54,7 @@ export function normalizeRecord(record: IngestRecord, defaults: RecordDefaults, 
   if (parsed.metadata !== undefined) keep(parsed.metadata);
   if (own.metadata !== '') keep(own.metadata);
   const event: NormalEvent = { timestamp: time.iso, service: UNKNOWN_SERVICE, level: record.level ?? parsed.level, message: '', metadata: '' };
-  event.service = shortText(record.service, 'service', keep) ?? clean(parsed.service) ?? defaults.service ?? UNKNOWN_SERVICE;
+  event.service = shortText(record.service, 'service', keep) ?? clean(parsed.service) ?? defaults.service ?? clean(record.fallbackService) ?? UNKNOWN_SERVICE;
   setShort(event, 'trace_id', shortText(record.traceId, 'trace_id', keep) ?? parsed.trace_id);
   setShort(event, 'request_id', parsed.request_id);
   setShort(event, 'host', parsed.host);
@@ -211,7 +211,7 @@ function messageOf(message: string, keep: (member: string) => void): string {
  * written and everything read from it. Never the time received: a retry must find the same id.
  */
 function identityOf(record: IngestRecord, event: NormalEvent, timeMember: string | undefined): string {
-  if (onlyJson(record)) return record.json!;
+  if (onlyJson(record)) return record.fallbackService === undefined ? record.json! : `${record.fallbackService}\n${record.json}`;
   return [record.json ?? '', record.line ?? '', record.timeUnixNano ?? '', timeMember ?? '', event.service, event.level, event.trace_id ?? '', event.request_id ?? '', event.host ?? '', event.env ?? '', event.message, event.metadata].join('\n');
 }
 

@@ -26,6 +26,12 @@ export interface IngestRecord {
   level?: Level;
   /** The service the protocol names (OTLP resource `service.name`, a Loki label): it wins over the fields'. */
   service?: string;
+  /**
+   * The service when neither the protocol, the fields nor the request name one (the Elasticsearch
+   * index a `_bulk` document was sent to): part of the derived id, so one document sent to two
+   * indices is two events.
+   */
+  fallbackService?: string;
   /** Trace and span ids the protocol carries (OTLP traceId and spanId, as hex): they win over the fields'. */
   traceId?: string;
   spanId?: string;
