@@ -18,13 +18,13 @@ describe('when an Elasticsearch _bulk body is read', () => {
 
   it('does answer per item, in order: 201 with the id, 400 with a reason', () => {
     const request = readBulk('{"create":{"_index":"a"}}\n{"m":1}\n{"delete":{"_index":"a","_id":"d"}}\n{"index":{"_index":"a","_id":"z"}}\n{"m":2}\n', undefined);
-    const answer = bulkAnswer(request, [{ status: 'accepted', eventId: 'derived' }, { status: 'refused', reason: 'bad time' }], 3);
+    const answer = JSON.parse(bulkAnswer(request, [{ status: 'accepted', eventId: 'derived' }, { status: 'refused', reason: 'bad "time"' }], 3));
     expect(answer.took).toBe(3);
     expect(answer.errors).toBe(true);
     expect(answer.items).toEqual([
       { create: expect.objectContaining({ _index: 'a', _id: 'derived', status: 201, result: 'created' }) },
       { delete: { _index: 'a', _id: 'd', status: 400, error: { type: 'illegal_argument_exception', reason: expect.stringMatching(/never deletes/) } } },
-      { index: { _index: 'a', _id: 'z', status: 400, error: { type: 'document_parsing_exception', reason: 'bad time' } } },
+      { index: { _index: 'a', _id: 'z', status: 400, error: { type: 'document_parsing_exception', reason: 'bad "time"' } } },
     ]);
   });
 

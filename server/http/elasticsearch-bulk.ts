@@ -7,6 +7,7 @@
 // `logstash-2026.11.01` → `logstash`, a data stream `logs-nginx.access-default` → `nginx.access`).
 import { LogFlowError } from '../../shared/errors.ts';
 import { MAX_SHORT_TEXT } from '../../shared/limits.ts';
+import { jsonString } from '../../shared/parse/json-string.ts';
 import type { IngestRecord } from '../../shared/normalize/record.ts';
 import type { RecordOutcome } from '../ingest/ingest.ts';
 
@@ -44,8 +45,15 @@ export function readBulk(body: string, urlIndex: string | undefined): BulkReques
     }
     return undefined;
   };
+  // Agents write the same action line for a whole batch ({"create":{"_index":"app"}}): read it once.
+  let lastText: string | undefined;
+  let last: ReturnType<typeof actionOf> | undefined;
   for (let text = next(); text !== undefined; text = next()) {
-    const { op, meta } = actionOf(text, line);
+    if (text !== lastText) {
+      last = actionOf(text, line);
+      lastText = text;
+    }
+    const { op, meta } = last!;
     const index = typeof meta._index === 'string' ? meta._index : urlIndex;
     const id = meta._id === undefined || meta._id === null ? undefined : String(meta._id);
     const action: BulkAction = { op, index, id };
@@ -98,24 +106,34 @@ const NOT_TAKEN = {
 };
 
 /**
- * Elasticsearch's bulk answer: each item under its operation's name, in the order of the actions:
- * 201 `created` with its `_id` (the one sent, or the one derived) for a stored document, 400 with an
- * `error` for one that can never be stored as sent. Agents drop 400s (Filebeat, Logstash, Vector, the
- * clients' helpers) and would retry a 429, which never arises per item: a request is taken whole or
- * not at all (then the request itself is answered 429 or 503).
+ * Elasticsearch's bulk answer, as JSON text: each item under its operation's name, in the order of the
+ * actions: 201 `created` with its `_id` (the one sent, or the one derived) for a stored document, 400
+ * with an `error` for one that can never be stored as sent. Agents drop 400s (Filebeat, Logstash,
+ * Vector, the clients' helpers) and would retry a 429, which never arises per item: a request is taken
+ * whole or not at all (then the request itself is answered 429 or 503). Written by hand: a thousand
+ * items are 150 KB of JSON, and building objects for JSON.stringify cost more than reading the request.
+ * Only what agents read is written (`_index`, `_id`, `result`, `status`, `error`), not shard details.
  */
-export function bulkAnswer(request: BulkRequest, outcomes: readonly RecordOutcome[], tookMs: number): { took: number; errors: boolean; items: Record<string, unknown>[] } {
+export function bulkAnswer(request: BulkRequest, outcomes: readonly RecordOutcome[], tookMs: number): string {
   let errors = false;
-  const items = request.actions.map((action) => {
+  let items = '';
+  let lastIndex: string | undefined;
+  let indexJson = '""';
+  for (const action of request.actions) {
+    if (action.index !== lastIndex) {
+      lastIndex = action.index;
+      indexJson = jsonString(action.index ?? '');
+    }
     const outcome: RecordOutcome = action.record === undefined ? { status: 'refused', reason: NOT_TAKEN[action.op as 'update' | 'delete'] } : outcomes[action.record]!;
-    const item: Record<string, unknown> = { _index: action.index ?? '' };
+    let item: string;
     if (outcome.status === 'accepted') {
-      Object.assign(item, { _id: outcome.eventId, _version: 1, result: 'created', _shards: { total: 1, successful: 1, failed: 0 }, _seq_no: 0, _primary_term: 1, status: 201 });
+      item = `{"${action.op}":{"_index":${indexJson},"_id":${jsonString(outcome.eventId)},"_version":1,"result":"created","status":201}}`;
     } else {
       errors = true;
-      Object.assign(item, { _id: action.id ?? null, status: 400, error: { type: action.record === undefined ? 'illegal_argument_exception' : 'document_parsing_exception', reason: outcome.reason } });
+      const type = action.record === undefined ? 'illegal_argument_exception' : 'document_parsing_exception';
+      item = `{"${action.op}":{"_index":${indexJson},"_id":${action.id === undefined ? 'null' : JSON.stringify(action.id)},"status":400,"error":{"type":"${type}","reason":${JSON.stringify(outcome.reason)}}}}`;
     }
-    return { [action.op]: item };
-  });
-  return { took: tookMs, errors, items };
+    items = items === '' ? item : `${items},${item}`;
+  }
+  return `{"took":${tookMs},"errors":${errors},"items":[${items}]}`;
 }

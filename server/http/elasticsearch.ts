@@ -58,7 +58,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, url: URL, ctx: 
     const defaults = requestDefaults(req, url);
     const request = readBulk((await readBody(req, ctx.maxBodyBytes)).toString('utf8'), bulk[1] === undefined ? undefined : indexName(bulk[1]));
     const result = await ctx.ingest.ingest(project.id, request.records, defaults);
-    return send(req, res, 200, bulkAnswer(request, result.outcomes, Math.round(performance.now() - started)));
+    const text = bulkAnswer(request, result.outcomes, Math.round(performance.now() - started));
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...PRODUCT });
+    return void res.end(text);
   }
   const answer = probeAnswer(req.method ?? 'GET', url.pathname);
   if (answer === undefined) throw new LogFlowError('BAD_REQUEST', `LogFlow answers Elasticsearch's _bulk API and the calls agents make before it, not ${req.method} ${url.pathname}: send logs with POST /_bulk`);

@@ -1,13 +1,14 @@
 // A Loki stream's labels as the protobuf push carries them: Prometheus' text form, `{job="app",
 // level="info"}`, values quoted as Go quotes them (\" \\ \n \t, \xNN, \uNNNN).
+import { setKey } from './protocol.ts';
 
 const NAME_START = /[A-Za-z_]/;
 const NAME_PART = /[A-Za-z0-9_.]/; // a dot: some clients send OpenTelemetry names (service.name) unchanged
 const ESCAPES: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r', '"': '"', '\\': '\\', "'": "'", a: '\x07', b: '\b', f: '\f', v: '\v' };
 
-/** The labels as an object (null prototype), or why the text is no label set. */
+/** The labels as an object, or why the text is no label set. */
 export function parseLokiLabels(text: string): Record<string, string> | string {
-  const labels = Object.create(null) as Record<string, string>;
+  const labels: Record<string, string> = {};
   let i = skipSpace(text, 0);
   if (text[i] !== '{') return 'a label set starts with "{"';
   i = skipSpace(text, i + 1);
@@ -22,7 +23,7 @@ export function parseLokiLabels(text: string): Record<string, string> | string {
     i = skipSpace(text, i + 1);
     const value = quoted(text, i);
     if (typeof value === 'string') return `the value of label ${name}: ${value}`;
-    labels[name] = value.text;
+    setKey(labels, name, value.text);
     i = skipSpace(text, value.end);
     if (text[i] === ',') i = skipSpace(text, i + 1);
     else if (text[i] === '}') return skipSpace(text, i + 1) === text.length ? labels : 'nothing may follow the closing "}"';

@@ -11,6 +11,7 @@ import { normalizeLevel, type Level } from '../../shared/levels.ts';
 import type { IngestRecord } from '../../shared/normalize/record.ts';
 import { show } from '../../shared/normalize/reasons.ts';
 import { parseLokiLabels } from './loki-labels.ts';
+import { setKey } from './protocol.ts';
 
 /** Labels that name the service, best first: Loki's own list for `service_name`, less the ambiguous `name`. */
 const SERVICE_LABELS = ['service_name', 'service', 'app', 'application', 'app_name', 'app_kubernetes_io_name', 'container', 'container_name', 'k8s_container_name', 'component', 'workload', 'job'];
@@ -107,13 +108,13 @@ function streamSource(labels: string | Record<string, unknown>, push: LokiPush, 
     all = labels;
   }
   const source: Source = {};
-  const rest: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  const rest: Record<string, unknown> = {};
   for (const name of Object.keys(all)) {
     const value = all[name];
     const text = typeof value === 'string' ? value : undefined;
-    if (text !== undefined && FIELD_LABELS[name] !== undefined) (source.fields ??= Object.create(null) as Record<string, unknown>)[FIELD_LABELS[name]] = text;
+    if (text !== undefined && FIELD_LABELS[name] !== undefined) (source.fields ??= {})[FIELD_LABELS[name]] = text;
     else if (text !== undefined && source.level === undefined && LEVEL_LABELS.includes(name) && normalizeLevel(text) !== undefined) source.level = normalizeLevel(text);
-    else if (value !== undefined) rest[name] = value;
+    else if (value !== undefined) setKey(rest, name, value);
   }
   for (const name of SERVICE_LABELS) {
     const value = rest[name];
@@ -133,7 +134,7 @@ function entryRecord(source: Source, line: string, nanos: bigint, metadata: Reco
   if (source.service !== undefined) record.service = source.service;
   if (source.level !== undefined) record.level = source.level;
   if (source.labels !== undefined) record.labels = source.labels;
-  if (metadata !== undefined) record.fields = source.fields === undefined ? metadata : Object.assign(Object.create(null) as Record<string, unknown>, source.fields, metadata);
+  if (metadata !== undefined) record.fields = source.fields === undefined ? metadata : { ...source.fields, ...metadata };
   else if (source.fields !== undefined) record.fields = source.fields;
   return record;
 }

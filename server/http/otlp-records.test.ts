@@ -1,5 +1,7 @@
+import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { normalizeRecord } from '../../shared/normalize/normalize.ts';
+import { readOtlpProtobuf } from './otlp-protobuf.ts';
 import { otlpRecords } from './otlp-records.ts';
 import { ExportLogsServiceRequest, type OtlpLogRecord, type OtlpRequest } from './otlp-schema.ts';
 
@@ -51,9 +53,39 @@ describe('when an OTLP/JSON export is read into records', () => {
   });
 
   it('does read the same export from protobuf as from JSON', () => {
-    const json = request({ timeUnixNano: '1793527200000000001', severityNumber: 9, body: { stringValue: 'same' }, attributes: [{ key: 'n', value: { intValue: '-5' } }], traceId: '4bf92f3577b34da6a3ce929d0e0e4736' }, [{ key: 'service.name', value: { stringValue: 'a' } }]);
-    const message = ExportLogsServiceRequest.fromObject({ resourceLogs: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'a' } }] }, scopeLogs: [{ logRecords: [{ timeUnixNano: '1793527200000000001', severityNumber: 9, body: { stringValue: 'same' }, attributes: [{ key: 'n', value: { intValue: '-5' } }], traceId: Buffer.from('4bf92f3577b34da6a3ce929d0e0e4736', 'hex') }] }] }] });
-    const decoded = ExportLogsServiceRequest.decode(ExportLogsServiceRequest.encode(message).finish());
-    expect(plain(otlpRecords(decoded as OtlpRequest))).toEqual(plain(otlpRecords(json)));
+    const attributes = [{ key: 'n', value: { intValue: '-5' } }, { key: 'big', value: { intValue: '9007199254740993' } }, { key: 'd', value: { doubleValue: 0.25 } }, { key: 'b', value: { boolValue: true } }, { key: 'bytes', value: { bytesValue: 'AQI=' } },
+      { key: 'map', value: { kvlistValue: { values: [{ key: 'list', value: { arrayValue: { values: [{ stringValue: 'x' }, { intValue: '1' }] } } }, { key: '__proto__', value: { stringValue: 'p' } }] } } }];
+    const resource = [{ key: 'service.name', value: { stringValue: 'a' } }, { key: 'host.name', value: { stringValue: 'h' } }, { key: 'pod', value: { stringValue: 'p-1' } }];
+    const logs = [
+      { timeUnixNano: '1793527200000000001', severityNumber: 9, body: { stringValue: 'same' }, attributes, traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', eventName: 'checkout.done' },
+      { observedTimeUnixNano: '1793527200000000002', severityText: 'LOUD', body: { kvlistValue: { values: [{ key: 'message', value: { stringValue: 'map' } }] } } },
+      { timeUnixNano: '0', body: {} },
+    ];
+    const json: OtlpRequest = { resourceLogs: [{ resource: { attributes: resource }, scopeLogs: [{ scope: { name: 'lib' }, logRecords: logs }] }] };
+    const bytes = (id: string | undefined) => (id === undefined ? undefined : Buffer.from(id, 'hex'));
+    const message = ExportLogsServiceRequest.fromObject({ resourceLogs: [{ resource: { attributes: resource.map((a) => ({ ...a })) }, scopeLogs: [{ scope: { name: 'lib' }, logRecords: logs.map((l) => ({ ...l, traceId: bytes((l as { traceId?: string }).traceId), spanId: bytes((l as { spanId?: string }).spanId) })) }] }] });
+    const encoded = ExportLogsServiceRequest.encode(message).finish();
+    const fromJson = plain(otlpRecords(json));
+    expect(plain(readOtlpProtobuf(encoded))).toEqual(fromJson);
+    expect(plain(otlpRecords(ExportLogsServiceRequest.decode(encoded) as OtlpRequest))).toEqual(fromJson);
+    expect(fromJson[0].fields).toEqual({ host: 'h', n: -5, big: '9007199254740993n', d: 0.25, b: true, bytes: 'AQI=', map: { list: ['x', 1], ['__proto__']: 'p' }, 'event.name': 'checkout.done' });
+  });
+
+  it('does read protobuf fields in any order, skipping those it does not know', () => {
+    const kv = (w: protobuf.Writer, key: string, value: string) => w.fork().uint32(10).string(key).uint32(18).fork().uint32(10).string(value).ldelim().ldelim();
+    const w = protobuf.Writer.create();
+    w.uint32(10).fork(); // resourceLogs
+    w.uint32(18).fork(); // scopeLogs, before the resource
+    w.uint32(18).fork().uint32(42).fork().uint32(10).string('late resource').ldelim().uint32(9).fixed64(1793527200000000000).uint32(800).uint32(7).ldelim(); // a log record with an unknown field 100
+    w.ldelim();
+    w.uint32(10).fork().uint32(10); // resource, attributes
+    kv(w, 'service.name', 'after').ldelim();
+    w.uint32(26).string('https://schema').ldelim(); // schema_url, unknown to the reader
+    const [r] = readOtlpProtobuf(w.finish());
+    expect(r).toMatchObject({ service: 'after', line: 'late resource', timeUnixNano: 1793527200000000000n });
+  });
+
+  it('does refuse bytes that are no OTLP message', () => {
+    expect(() => readOtlpProtobuf(new Uint8Array([0x0a, 0xff, 0xff]))).toThrow();
   });
 });

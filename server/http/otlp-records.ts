@@ -9,69 +9,100 @@
 import { levelFromSeverityNumber, normalizeLevel, type Level } from '../../shared/levels.ts';
 import type { IngestRecord } from '../../shared/normalize/record.ts';
 import { boundedJson, MAX_NESTING } from '../../shared/parse/nesting.ts';
-import type { Int64, OtlpAnyValue, OtlpKeyValue, OtlpLogRecord, OtlpRequest } from './otlp-schema.ts';
+import type { Int64, OtlpAnyValue, OtlpLogRecord, OtlpRequest } from './otlp-schema.ts';
+import { setKey } from './protocol.ts';
 
-type Attributes = Record<string, unknown>;
+export type Attributes = Record<string, unknown>;
 
 /** Resource attributes that name an event's own fields rather than its source. */
 const RESOURCE_FIELDS: Readonly<Record<string, string>> = { 'host.name': 'host', 'deployment.environment.name': 'env', 'deployment.environment': 'env' };
 
-/** Every log record of the request, in order (resource, then scope, then record). */
+/** Every log record of an OTLP/JSON request (or protobufjs' decoded message), in order (resource, then scope, then record). */
 export function otlpRecords(request: OtlpRequest): IngestRecord[] {
   const records: IngestRecord[] = [];
   for (const resourceLogs of request.resourceLogs ?? []) {
-    const source = resourceOf(resourceLogs.resource?.attributes);
+    const source: Source = {};
+    for (const { key, value } of resourceLogs.resource?.attributes ?? []) if (typeof key === 'string') addResourceAttribute(source, key, valueOf(value, 0));
     for (const scopeLogs of resourceLogs.scopeLogs ?? []) {
-      const scopeName = scopeLogs.scope?.name;
-      let labels = source.labels;
-      if (scopeName) labels = Object.assign(nullObject(), labels, { 'otel.scope.name': scopeName });
-      for (const log of scopeLogs.logRecords ?? []) records.push(recordOf(log, source.service, labels, source.fields));
+      const labels = scopeLabels(source, scopeLogs.scope?.name);
+      for (const log of scopeLogs.logRecords ?? []) records.push(logRecord(source, labels, partsOf(log, source)));
     }
   }
   return records;
 }
 
-interface Source {
+/** What a resource says for each of its records. */
+export interface Source {
   service?: string;
   labels?: Attributes;
   /** host and env, from the resource: read as the record's own fields, which its attributes override. */
   fields?: Attributes;
 }
 
-function resourceOf(attributes: OtlpKeyValue[] | null | undefined): Source {
-  const source: Source = {};
-  for (const { key, value } of attributes ?? []) {
-    if (typeof key !== 'string') continue;
-    const v = valueOf(value, 0);
-    if (key === 'service.name' && typeof v === 'string' && v.trim() !== '') source.service = v;
-    else if (RESOURCE_FIELDS[key] !== undefined && typeof v === 'string') (source.fields ??= nullObject())[RESOURCE_FIELDS[key]] = v;
-    else (source.labels ??= nullObject())[key] = v;
-  }
-  return source;
+export function addResourceAttribute(source: Source, key: string, value: unknown): void {
+  if (key === 'service.name' && typeof value === 'string' && value.trim() !== '') source.service = value;
+  else if (RESOURCE_FIELDS[key] !== undefined && typeof value === 'string') (source.fields ??= {})[RESOURCE_FIELDS[key]] = value;
+  else setKey((source.labels ??= {}), key, value);
 }
 
-function recordOf(log: OtlpLogRecord, service: string | undefined, labels: Attributes | undefined, resourceFields: Attributes | undefined): IngestRecord {
+/** The labels of a scope's records: the resource's, and the scope's name (its logger) when it has one. One object per scope. */
+export function scopeLabels(source: Source, scopeName: string | null | undefined): Attributes | undefined {
+  return scopeName ? { ...source.labels, 'otel.scope.name': scopeName } : source.labels;
+}
+
+/** A new fields object of a record, holding its resource's fields first (its own attributes override them). */
+export function fieldsOf(source: Source): Attributes {
+  return source.fields === undefined ? {} : { ...source.fields };
+}
+
+/** What a walker read of one log record, in LogFlow's terms. */
+export interface LogParts {
+  /** timeUnixNano, else observedTimeUnixNano; undefined when both are 0. */
+  time: bigint | undefined;
+  level: Level | undefined;
+  severityText: string | undefined;
+  /** The record's own object (from fieldsOf), or undefined when it has no attributes. */
+  fields: Attributes | undefined;
+  eventName: string | undefined;
+  /** The body's value; undefined when there is none. */
+  body: unknown;
+  traceId: string | undefined;
+  spanId: string | undefined;
+}
+
+export function logRecord(source: Source, labels: Attributes | undefined, p: LogParts): IngestRecord {
   const record: IngestRecord = {};
-  if (service !== undefined) record.service = service;
+  if (source.service !== undefined) record.service = source.service;
   if (labels !== undefined) record.labels = labels;
-  const time = nanos(log.timeUnixNano) ?? nanos(log.observedTimeUnixNano);
-  if (time !== undefined) record.timeUnixNano = time;
-  let fields = resourceFields === undefined ? undefined : Object.assign(nullObject(), resourceFields);
-  for (const { key, value } of log.attributes ?? []) if (typeof key === 'string') (fields ??= nullObject())[key] = valueOf(value, 0);
-  const level = severityLevel(log.severityNumber) ?? (log.severityText ? normalizeLevel(log.severityText) : undefined);
+  if (p.time !== undefined) record.timeUnixNano = p.time;
+  let fields = p.fields;
+  const level = p.level ?? (p.severityText ? normalizeLevel(p.severityText) : undefined);
   if (level !== undefined) record.level = level;
   // A severity no level is read from is kept, as data, under the name a level has.
-  else if (log.severityText) (fields ??= nullObject()).severity = log.severityText;
-  if (log.eventName) (fields ??= nullObject())['event.name'] = log.eventName;
+  else if (p.severityText) (fields ??= fieldsOf(source)).severity = p.severityText;
+  if (p.eventName) (fields ??= fieldsOf(source))['event.name'] = p.eventName;
+  fields ??= source.fields;
   if (fields !== undefined) record.fields = fields;
-  const body = valueOf(log.body, 0);
-  if (typeof body === 'string') record.line = body;
-  else if (body !== null) record.line = boundedJson(body, MAX_NESTING);
-  const traceId = hexId(log.traceId);
-  if (traceId !== undefined) record.traceId = traceId;
-  const spanId = hexId(log.spanId);
-  if (spanId !== undefined) record.spanId = spanId;
+  if (typeof p.body === 'string') record.line = p.body;
+  else if (p.body !== undefined && p.body !== null) record.line = boundedJson(p.body, MAX_NESTING);
+  if (p.traceId !== undefined) record.traceId = p.traceId;
+  if (p.spanId !== undefined) record.spanId = p.spanId;
   return record;
+}
+
+function partsOf(log: OtlpLogRecord, source: Source): LogParts {
+  let fields: Attributes | undefined;
+  for (const { key, value } of log.attributes ?? []) if (typeof key === 'string') setKey((fields ??= fieldsOf(source)), key, valueOf(value, 0));
+  return {
+    time: nanos(log.timeUnixNano) ?? nanos(log.observedTimeUnixNano),
+    level: severityLevel(log.severityNumber),
+    severityText: log.severityText ?? undefined,
+    fields,
+    eventName: log.eventName ?? undefined,
+    body: log.body === null || log.body === undefined ? undefined : valueOf(log.body, 0),
+    traceId: hexId(log.traceId),
+    spanId: hexId(log.spanId),
+  };
 }
 
 /** An AnyValue as the JavaScript value it holds: strings, numbers (a bigint past 2^53), booleans, arrays, objects; bytes as base64. */
@@ -88,8 +119,8 @@ function valueOf(v: OtlpAnyValue | null | undefined, depth: number): unknown {
   // Deeper than any store keeps apart (MAX_NESTING): the rest is kept as its OTLP JSON text, written without recursion.
   if (depth >= MAX_NESTING) return JSON.parse(boundedJson(v, 0)) as string;
   if (array) return (v.arrayValue!.values ?? []).map((item) => valueOf(item, depth + 1));
-  const out = nullObject();
-  for (const { key, value } of v.kvlistValue!.values ?? []) if (typeof key === 'string') out[key] = valueOf(value, depth + 1);
+  const out: Attributes = {};
+  for (const { key, value } of v.kvlistValue!.values ?? []) if (typeof key === 'string') setKey(out, key, valueOf(value, depth + 1));
   return out;
 }
 
@@ -122,7 +153,7 @@ function nanos(v: Int64): bigint | undefined {
 }
 
 /** SeverityNumber as a number, digits, or its name in OTLP/JSON (SEVERITY_NUMBER_WARN2); undefined when unspecified. */
-function severityLevel(v: number | string | null | undefined): Level | undefined {
+export function severityLevel(v: number | string | null | undefined): Level | undefined {
   if (typeof v === 'number') return levelFromSeverityNumber(v);
   if (typeof v !== 'string') return undefined;
   if (/^\d+$/.test(v)) return levelFromSeverityNumber(Number(v));
@@ -134,7 +165,7 @@ function severityLevel(v: number | string | null | undefined): Level | undefined
  * A trace or span id as lowercase hex: bytes (protobuf), hex (OTLP/JSON), or base64 (what a generic
  * protobuf JSON writer sends). undefined when empty or all zeros, OTLP's "no id".
  */
-function hexId(v: Uint8Array | string | null | undefined): string | undefined {
+export function hexId(v: Uint8Array | string | null | undefined): string | undefined {
   if (v === null || v === undefined || v.length === 0) return undefined;
   let hex: string;
   if (typeof v !== 'string') hex = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
@@ -142,9 +173,4 @@ function hexId(v: Uint8Array | string | null | undefined): string | undefined {
   else if (/^[A-Za-z0-9+/]+={0,2}$/.test(v) && (v.length === 12 || v.length === 24)) hex = Buffer.from(v, 'base64').toString('hex');
   else return v;
   return /^0+$/.test(hex) ? undefined : hex;
-}
-
-/** An object without a prototype: an attribute named `__proto__` is a key like any other. */
-function nullObject(): Attributes {
-  return Object.create(null) as Attributes;
 }

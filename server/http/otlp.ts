@@ -12,8 +12,10 @@ import { LogFlowError } from '../../shared/errors.ts';
 import type { Rejection } from '../../shared/http.ts';
 import { readBody } from './body.ts';
 import { requestDefaults } from './logs.ts';
+import type { IngestRecord } from '../../shared/normalize/record.ts';
+import { readOtlpProtobuf } from './otlp-protobuf.ts';
 import { otlpRecords } from './otlp-records.ts';
-import { ExportLogsServiceRequest, ExportLogsServiceResponse, RpcStatus, type OtlpRequest } from './otlp-schema.ts';
+import { ExportLogsServiceResponse, RpcStatus, type OtlpRequest } from './otlp-schema.ts';
 import type { ProtocolContext, ProtocolRoute } from './protocol.ts';
 import { errorStatus, sendJson } from './respond.ts';
 
@@ -24,6 +26,9 @@ type Encoding = 'protobuf' | 'json';
 /** google.rpc.Code for each status we answer. */
 const RPC_CODE: Record<number, number> = { 400: 3, 401: 16, 403: 7, 404: 5, 405: 12, 413: 8, 415: 3, 429: 8, 500: 13, 503: 14 };
 const PROTOBUF = 'application/x-protobuf';
+/** The answer to an export stored whole: an empty ExportLogsServiceResponse, no bytes in protobuf. */
+const SUCCESS = Object.freeze({});
+const EMPTY = new Uint8Array(0);
 
 export const otlpRoute: ProtocolRoute = {
   matches: (_req, url) => url.pathname === OTLP_LOGS_PATH,
@@ -42,10 +47,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, url: URL, ctx: 
     throw new LogFlowError('UNSUPPORTED_MEDIA_TYPE', `Content-Type "${req.headers['content-type'] ?? ''}" is not OTLP: send application/x-protobuf or application/json`);
   }
   const defaults = requestDefaults(req, url);
-  const request = decode(await readBody(req, ctx.maxBodyBytes), encoding);
-  const records = otlpRecords(request);
+  const records = decode(await readBody(req, ctx.maxBodyBytes), encoding);
   const refused = records.length === 0 ? [] : (await ctx.ingest.ingest(project.id, records, defaults)).refused;
-  const answer = refused.length === 0 ? {} : { partialSuccess: { rejectedLogRecords: refused.length, errorMessage: partialMessage(refused, records.length) } };
+  const answer = refused.length === 0 ? SUCCESS : { partialSuccess: { rejectedLogRecords: refused.length, errorMessage: partialMessage(refused, records.length) } };
   send(res, encoding, 200, answer, ExportLogsServiceResponse);
 }
 
@@ -56,10 +60,10 @@ function encodingOf(req: IncomingMessage): Encoding | undefined {
   return undefined;
 }
 
-function decode(body: Buffer, encoding: Encoding): OtlpRequest {
+function decode(body: Buffer, encoding: Encoding): IngestRecord[] {
   if (encoding === 'protobuf') {
     try {
-      return ExportLogsServiceRequest.decode(body) as OtlpRequest;
+      return readOtlpProtobuf(body);
     } catch (err) {
       throw new LogFlowError('BAD_REQUEST', `the body is not an OTLP ExportLogsServiceRequest in protobuf (${(err as Error).message}): send what an OpenTelemetry exporter sends`);
     }
@@ -73,7 +77,7 @@ function decode(body: Buffer, encoding: Encoding): OtlpRequest {
   if (value === null || typeof value !== 'object' || Array.isArray(value) || !shapeIsOtlp(value as OtlpRequest)) {
     throw new LogFlowError('BAD_REQUEST', 'the body is not an OTLP/JSON ExportLogsServiceRequest: send {"resourceLogs":[{"resource":{...},"scopeLogs":[{"logRecords":[...]}]}]}');
   }
-  return value as OtlpRequest;
+  return otlpRecords(value as OtlpRequest);
 }
 
 /** The arrays the walk goes through are arrays and their items objects: anything else is no OTLP. */
@@ -104,7 +108,7 @@ function send(res: ServerResponse, encoding: Encoding, status: number, message: 
     const body = message.partialSuccess ? { partialSuccess: { ...(message.partialSuccess as object), rejectedLogRecords: String((message.partialSuccess as { rejectedLogRecords: number }).rejectedLogRecords) } } : message;
     return sendJson(res, status, body, headers);
   }
-  const body = type.encode(type.fromObject(message)).finish();
+  const body = message === SUCCESS ? EMPTY : type.encode(type.fromObject(message)).finish();
   res.writeHead(status, { 'content-type': PROTOBUF, 'content-length': body.length, ...headers });
   res.end(body);
 }

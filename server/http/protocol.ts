@@ -20,3 +20,13 @@ export interface ProtocolRoute {
   /** Answers an error (a LogFlowError, or anything else as a server failure) the way the protocol's clients read one, Retry-After included. */
   sendError(req: IncomingMessage, res: ServerResponse, err: unknown): void;
 }
+
+/**
+ * Sets a key of an object a decoder builds from what a client sent, `__proto__` too: assigned, that
+ * one would set the object's prototype instead. (Objects without a prototype would need no care, but
+ * V8 keeps them as slow dictionaries, and decoders build one or more per record.)
+ */
+export function setKey(o: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+  else o[key] = value;
+}

@@ -50,7 +50,10 @@ export function normalizeRecord(record: IngestRecord, defaults: RecordDefaults, 
 
   let metadata = '';
   const keep = (member: string) => (metadata = metadata === '' ? member : `${metadata},${member}`);
-  if (record.labels !== undefined) for (const key of Object.keys(record.labels)) if (record.labels[key] !== undefined) keep(memberJson(key, record.labels[key]));
+  if (record.labels !== undefined) {
+    const labels = labelsJson(record.labels);
+    if (labels !== '') keep(labels);
+  }
   if (parsed.metadata !== undefined) keep(parsed.metadata);
   if (own.metadata !== '') keep(own.metadata);
   const event: NormalEvent = { timestamp: time.iso, service: UNKNOWN_SERVICE, level: record.level ?? parsed.level, message: '', metadata: '' };
@@ -105,6 +108,20 @@ function readFields(fields: Record<string, unknown>, lifter: FieldLifter, own: O
     } else if (key === 'event_id') own.id = value;
     else if (key !== 'ingest_ts' && key !== 'project_id') lifter.addValue(key, value);
   }
+}
+
+// A stream's labels (a resource's attributes) are one object shared by all of its records: written once.
+const labelsText = new WeakMap<Record<string, unknown>, string>();
+
+/** The labels as JSON members without braces; a decoder must not change a labels object once it handed it over. */
+function labelsJson(labels: Record<string, unknown>): string {
+  let text = labelsText.get(labels);
+  if (text === undefined) {
+    text = '';
+    for (const key of Object.keys(labels)) if (labels[key] !== undefined) text = joinMembers(text, memberJson(key, labels[key]));
+    labelsText.set(labels, text);
+  }
+  return text;
 }
 
 function joinMembers(a: string, b: string): string {

@@ -40,7 +40,8 @@ export interface IngestRecord {
   /**
    * Labels and attributes that belong to the record's source (Loki stream labels, OTLP resource
    * attributes): kept in metadata under their names (the record's own fields win on a clash), and part
-   * of the derived id, so the same line from two sources is two events.
+   * of the derived id, so the same line from two sources is two events. Share one object between the
+   * records of one source, and never change it once handed over: its JSON text is written once.
    */
   labels?: Record<string, unknown>;
   /** The decoder could not read this record at all: refused with this reason, its neighbours unaffected. */
