@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { printProfile, summarizeProfile } from './cpu-profile.ts';
-import { bulkLoad, eventsPerBody, otlpLoad, type Load } from './protocol-loads.ts';
+import { bulkLoad, eventsPerBody, otlpLoad, shipEvent, type Load } from './protocol-loads.ts';
 
 const CEILING = 'Issue 11 target for the ingest path: ≤ 6 CPU-s per million events (measured before it: ~26-38).';
 const { values: flags } = parseArgs({ options: { events: { type: 'string', default: '200000' }, runs: { type: 'string', default: '3' }, batch: { type: 'string', default: '1000' }, compare: { type: 'string' }, shape: { type: 'string', default: 'ship' }, routes: { type: 'string', default: 'logs,logs-noid,otlp,bulk' }, profile: { type: 'boolean', default: false } } });
@@ -36,14 +36,6 @@ const PG_ADMIN = process.env.LOGFLOW_TEST_PG_URL ?? 'postgres://postgres@127.0.0
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'logflow-bench-ingest-'));
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-
-/** Events as `logflow ship` writes them for a pino JSON line and a text line, in turn; `withId: false`, as other agents write them, without an id. */
-function shipEvent(i: number, withId = true): string {
-  const base = `{${withId ? `"event_id":"f1a2b3:${i * 97}",` : ''}"timestamp":"${new Date(Date.parse('2026-11-01T00:00:00Z') + i).toISOString()}","service":"bench"`;
-  return i % 2 === 0
-    ? `${base},"level":"INFO","message":"request handled in ${i % 300} ms","host":"web-1","metadata":{"pid":4242,"req":{"method":"GET","url":"/api/v1/orders/${i}"},"user":${i % 1000}}}`
-    : `${base},"level":"ERROR","message":"2026-11-01T00:00:00.000Z ERROR payment failed for order ${i}: card declined","host":"web-1"}`;
-}
 
 /** Fluent Bit's `http` output, format json: its `date` and the raw line it read in `log`. */
 function fluentBitRecord(i: number): string {

@@ -1,8 +1,8 @@
-// The same events as bench/ingest.bench.ts sends to POST /logs, as two other agents send them: the
-// OpenTelemetry SDK's OTLP/HTTP protobuf exporter (its own serializer, gzip), and an Elasticsearch
-// bulk request as Filebeat or Fluent Bit's `es` output writes one (ECS fields, `create` actions
-// without `_id`, gzip). Neither carries an id of its own, as those agents send none: the server derives
-// one for each event, which POST /logs' `logflow ship` events, carrying theirs, do not need.
+// The events bench/ingest.bench.ts sends to POST /logs, and the same events as two other agents send
+// them: the OpenTelemetry SDK's OTLP/HTTP protobuf exporter (its own serializer, gzip; the message as
+// the body, the metadata as attributes), and an Elasticsearch bulk request (the same JSON documents
+// under `create` actions without `_id`, gzip). Neither carries an id of its own, as those agents send
+// none: the server derives one for each event, as it does for POST /logs events sent without one.
 import { gzipSync } from 'node:zlib';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
@@ -20,6 +20,15 @@ export interface Load {
 }
 
 const T0 = Date.parse('2026-11-01T00:00:00Z');
+
+/** Events as `logflow ship` writes them for a pino JSON line and a text line, in turn; `withId: false`, as other agents write them, without an id. */
+export function shipEvent(i: number, withId = true): string {
+  const base = `{${withId ? `"event_id":"f1a2b3:${i * 97}",` : ''}"timestamp":"${new Date(Date.parse('2026-11-01T00:00:00Z') + i).toISOString()}","service":"bench"`;
+  return i % 2 === 0
+    ? `${base},"level":"INFO","message":"request handled in ${i % 300} ms","host":"web-1","metadata":{"pid":4242,"req":{"method":"GET","url":"/api/v1/orders/${i}"},"user":${i % 1000}}}`
+    : `${base},"level":"ERROR","message":"2026-11-01T00:00:00.000Z ERROR payment failed for order ${i}: card declined","host":"web-1"}`;
+}
+
 
 /** The event `i` of the bench, as fields: half pino-like JSON with metadata, half a text line with its level and time. */
 function eventOf(i: number): { ms: number; error: boolean; message: string; attributes?: Record<string, unknown> } {
@@ -58,11 +67,7 @@ export function bulkLoad(events: number, batch: number): Load {
   const bodies: Buffer[] = [];
   for (let start = 0; start < events; start += batch) {
     let text = '';
-    for (let i = start; i < Math.min(start + batch, events); i++) {
-      const e = eventOf(i);
-      const doc = { '@timestamp': new Date(e.ms).toISOString(), 'log.level': e.error ? 'error' : 'info', message: e.message, host: { name: 'web-1' }, ...e.attributes };
-      text += `{"create":{"_index":"bench"}}\n${JSON.stringify(doc)}\n`;
-    }
+    for (let i = start; i < Math.min(start + batch, events); i++) text += `{"create":{"_index":"bench"}}\n${shipEvent(i, false)}\n`;
     bodies.push(gzipSync(text, { level: 1 }));
   }
   return {

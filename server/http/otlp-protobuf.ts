@@ -48,8 +48,7 @@ function readResource(r: Reader, stop: number, source: Source): void {
   while (r.pos < stop) {
     const tag = r.uint32();
     if (tag === ((1 << 3) | LEN)) {
-      const kv = readKeyValue(r, end(r), 0);
-      if (kv !== undefined) addResourceAttribute(source, kv.key, kv.value);
+      if (readKeyValue(r, end(r), 0)) addResourceAttribute(source, kvKey, kvValue);
     } else r.skipType(tag & 7);
   }
 }
@@ -64,7 +63,8 @@ function readScopeLogs(r: Reader, stop: number, source: Source, records: IngestR
     else r.skipType(tag & 7);
   }
   const labels = scopeLabels(source, scopeName);
-  for (const [start, stopAt] of logs) records.push(logRecord(source, labels, readLogRecord(at(r, start), stopAt, source)));
+  const parts = newParts();
+  for (const [start, stopAt] of logs) records.push(logRecord(source, labels, readLogRecord(at(r, start), stopAt, source, parts)));
   r.pos = stop;
 }
 
@@ -78,8 +78,13 @@ function readScopeName(r: Reader, stop: number): string | undefined {
   return name;
 }
 
-function readLogRecord(r: Reader, stop: number, source: Source): LogParts {
-  const p: LogParts = { time: undefined, level: undefined, severityText: undefined, fields: undefined, eventName: undefined, body: undefined, traceId: undefined, spanId: undefined };
+function newParts(): LogParts {
+  return { time: undefined, level: undefined, severityText: undefined, fields: undefined, eventName: undefined, body: undefined, traceId: undefined, spanId: undefined };
+}
+
+/** Reads a log record into `p`, one object reused for every record of a scope (logRecord copies what it keeps). */
+function readLogRecord(r: Reader, stop: number, source: Source, p: LogParts): LogParts {
+  p.time = p.level = p.severityText = p.fields = p.eventName = p.body = p.traceId = p.spanId = undefined;
   let observed: bigint | undefined;
   while (r.pos < stop) {
     const tag = r.uint32();
@@ -89,11 +94,9 @@ function readLogRecord(r: Reader, stop: number, source: Source): LogParts {
       case (2 << 3) | VARINT: p.level = severityLevel(r.int32()); break;
       case (3 << 3) | LEN: p.severityText = r.string(); break;
       case (5 << 3) | LEN: p.body = readAnyValue(r, end(r), 0); break;
-      case (6 << 3) | LEN: {
-        const kv = readKeyValue(r, end(r), 0);
-        if (kv !== undefined) setKey((p.fields ??= fieldsOf(source)), kv.key, kv.value);
+      case (6 << 3) | LEN:
+        if (readKeyValue(r, end(r), 0)) (p.fields ??= fieldsOf(source)).push(kvKey, kvValue);
         break;
-      }
       case (9 << 3) | LEN: p.traceId = hexId(r.bytes()); break;
       case (10 << 3) | LEN: p.spanId = hexId(r.bytes()); break;
       case (12 << 3) | LEN: p.eventName = r.string(); break;
@@ -104,7 +107,13 @@ function readLogRecord(r: Reader, stop: number, source: Source): LogParts {
   return p;
 }
 
-function readKeyValue(r: Reader, stop: number, depth: number): { key: string; value: unknown } | undefined {
+// What readKeyValue read, for its caller to take at once (no object per attribute): a nested call
+// overwrites them, but only before the outer call sets them.
+let kvKey = '';
+let kvValue: unknown = null;
+
+/** Reads a KeyValue into kvKey and kvValue; false when it has no key. */
+function readKeyValue(r: Reader, stop: number, depth: number): boolean {
   let key: string | undefined;
   let value: unknown = null;
   while (r.pos < stop) {
@@ -113,7 +122,10 @@ function readKeyValue(r: Reader, stop: number, depth: number): { key: string; va
     else if (tag === ((2 << 3) | LEN)) value = readAnyValue(r, end(r), depth);
     else r.skipType(tag & 7);
   }
-  return key === undefined ? undefined : { key, value };
+  if (key === undefined) return false;
+  kvKey = key;
+  kvValue = value;
+  return true;
 }
 
 /** An AnyValue as the JavaScript value it holds, as otlp-records.ts reads one from JSON; null when it holds none. */
@@ -155,8 +167,7 @@ function readKvList(r: Reader, stop: number, depth: number): Attributes {
   while (r.pos < stop) {
     const tag = r.uint32();
     if (tag === ((1 << 3) | LEN)) {
-      const kv = readKeyValue(r, end(r), depth);
-      if (kv !== undefined) setKey(out, kv.key, kv.value);
+      if (readKeyValue(r, end(r), depth)) setKey(out, kvKey, kvValue);
     } else r.skipType(tag & 7);
   }
   return out;

@@ -35,13 +35,13 @@ export function otlpRecords(request: OtlpRequest): IngestRecord[] {
 export interface Source {
   service?: string;
   labels?: Attributes;
-  /** host and env, from the resource: read as the record's own fields, which its attributes override. */
-  fields?: Attributes;
+  /** host and env, from the resource, as key, value...: read as the record's own fields, which its attributes override. */
+  fields?: unknown[];
 }
 
 export function addResourceAttribute(source: Source, key: string, value: unknown): void {
   if (key === 'service.name' && typeof value === 'string' && value.trim() !== '') source.service = value;
-  else if (RESOURCE_FIELDS[key] !== undefined && typeof value === 'string') (source.fields ??= {})[RESOURCE_FIELDS[key]] = value;
+  else if (RESOURCE_FIELDS[key] !== undefined && typeof value === 'string') (source.fields ??= []).push(RESOURCE_FIELDS[key], value);
   else setKey((source.labels ??= {}), key, value);
 }
 
@@ -50,9 +50,9 @@ export function scopeLabels(source: Source, scopeName: string | null | undefined
   return scopeName ? { ...source.labels, 'otel.scope.name': scopeName } : source.labels;
 }
 
-/** A new fields object of a record, holding its resource's fields first (its own attributes override them). */
-export function fieldsOf(source: Source): Attributes {
-  return source.fields === undefined ? {} : { ...source.fields };
+/** A new field list of a record (IngestRecord.fieldList), holding its resource's fields first (its own attributes override them). */
+export function fieldsOf(source: Source): unknown[] {
+  return source.fields === undefined ? [] : source.fields.slice();
 }
 
 /** What a walker read of one log record, in LogFlow's terms. */
@@ -61,8 +61,8 @@ export interface LogParts {
   time: bigint | undefined;
   level: Level | undefined;
   severityText: string | undefined;
-  /** The record's own object (from fieldsOf), or undefined when it has no attributes. */
-  fields: Attributes | undefined;
+  /** The record's attributes as key, value... (a list from fieldsOf), or undefined when it has none. */
+  fields: unknown[] | undefined;
   eventName: string | undefined;
   /** The body's value; undefined when there is none. */
   body: unknown;
@@ -79,10 +79,10 @@ export function logRecord(source: Source, labels: Attributes | undefined, p: Log
   const level = p.level ?? (p.severityText ? normalizeLevel(p.severityText) : undefined);
   if (level !== undefined) record.level = level;
   // A severity no level is read from is kept, as data, under the name a level has.
-  else if (p.severityText) (fields ??= fieldsOf(source)).severity = p.severityText;
-  if (p.eventName) (fields ??= fieldsOf(source))['event.name'] = p.eventName;
+  else if (p.severityText) (fields ??= fieldsOf(source)).push('severity', p.severityText);
+  if (p.eventName) (fields ??= fieldsOf(source)).push('event.name', p.eventName);
   fields ??= source.fields;
-  if (fields !== undefined) record.fields = fields;
+  if (fields !== undefined) record.fieldList = fields;
   if (typeof p.body === 'string') record.line = p.body;
   else if (p.body !== undefined && p.body !== null) record.line = boundedJson(p.body, MAX_NESTING);
   if (p.traceId !== undefined) record.traceId = p.traceId;
@@ -91,8 +91,8 @@ export function logRecord(source: Source, labels: Attributes | undefined, p: Log
 }
 
 function partsOf(log: OtlpLogRecord, source: Source): LogParts {
-  let fields: Attributes | undefined;
-  for (const { key, value } of log.attributes ?? []) if (typeof key === 'string') setKey((fields ??= fieldsOf(source)), key, valueOf(value, 0));
+  let fields: unknown[] | undefined;
+  for (const { key, value } of log.attributes ?? []) if (typeof key === 'string') (fields ??= fieldsOf(source)).push(key, valueOf(value, 0));
   return {
     time: nanos(log.timeUnixNano) ?? nanos(log.observedTimeUnixNano),
     level: severityLevel(log.severityNumber),

@@ -41,6 +41,7 @@ export function normalizeRecord(record: IngestRecord, defaults: RecordDefaults, 
     return { ok: false, reason: 'an event must be a JSON object, such as {"message":"payment failed","level":"error"}' };
   }
   if (record.fields !== undefined) readFields(record.fields, lifter, own);
+  if (record.fieldList !== undefined) readFieldList(record.fieldList, lifter, own);
   const parsed = readMessage(record, lifter);
 
   const time = timeOf(record, parsed, lifter, receivedMs);
@@ -98,16 +99,32 @@ function objectMembers(text: string, m: number): string {
 }
 
 function readFields(fields: Record<string, unknown>, lifter: FieldLifter, own: Own): void {
-  for (const key of Object.keys(fields)) {
-    const value = fields[key];
-    if (key === 'metadata' && value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      for (const k of Object.keys(value)) {
-        const v = (value as Record<string, unknown>)[k];
-        if (v !== undefined) own.metadata = joinMembers(own.metadata, memberJson(k, v));
-      }
-    } else if (key === 'event_id') own.id = value;
-    else if (key !== 'ingest_ts' && key !== 'project_id') lifter.addValue(key, value);
+  for (const key of Object.keys(fields)) readField(key, fields[key], lifter, own);
+}
+
+function readField(key: string, value: unknown, lifter: FieldLifter, own: Own): void {
+  if (key === 'metadata' && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const k of Object.keys(value)) {
+      const v = (value as Record<string, unknown>)[k];
+      if (v !== undefined) own.metadata = joinMembers(own.metadata, memberJson(k, v));
+    }
+  } else if (key === 'event_id') own.id = value;
+  else if (key !== 'ingest_ts' && key !== 'project_id') lifter.addValue(key, value);
+}
+
+function readFieldList(list: unknown[], lifter: FieldLifter, own: Own): void {
+  for (let i = 0; i + 1 < list.length; i += 2) {
+    const key = list[i];
+    if (typeof key === 'string') readField(key, list[i + 1], lifter, own);
   }
+}
+
+/** Every field of a record as one object, for the text a record without a message is searched by (rare: no need to be quick). */
+function fieldsObject(record: IngestRecord): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...record.fields };
+  const list = record.fieldList ?? [];
+  for (let i = 0; i + 1 < list.length; i += 2) if (typeof list[i] === 'string') Object.defineProperty(out, list[i] as string, { value: list[i + 1], enumerable: true, writable: true, configurable: true });
+  return out;
 }
 
 // A stream's labels (a resource's attributes) are one object shared by all of its records: written once.
@@ -141,7 +158,7 @@ function readMessage(record: IngestRecord, lifter: FieldLifter): ParsedLine {
     return mergeRawLine(outer, parseLine(withoutNewline(record.line)));
   }
   // A record with no message is searched by its whole text, as `logflow ship` does for a JSON line.
-  const parsed = lifter.finish(record.json ?? (record.fields !== undefined ? boundedJson(record.fields, MAX_NESTING) : ''));
+  const parsed = lifter.finish(record.json ?? (record.fields !== undefined || record.fieldList !== undefined ? boundedJson(fieldsObject(record), MAX_NESTING) : ''));
   return parsed.rawLine === undefined ? parsed : mergeRawLine(parsed, parseLine(withoutNewline(parsed.rawLine)));
 }
 
@@ -233,6 +250,6 @@ function identityOf(record: IngestRecord, event: NormalEvent, timeMember: string
 }
 
 function onlyJson(record: IngestRecord): boolean {
-  return record.json !== undefined && record.fields === undefined && record.line === undefined && record.labels === undefined && record.timeUnixNano === undefined &&
+  return record.json !== undefined && record.fields === undefined && record.fieldList === undefined && record.line === undefined && record.labels === undefined && record.timeUnixNano === undefined &&
     record.level === undefined && record.service === undefined && record.traceId === undefined && record.spanId === undefined;
 }

@@ -9,8 +9,14 @@ export interface IngestRecord {
    * Read member by member in place, never JSON.parse'd whole: cheaper, and any depth is safe.
    */
   json?: string;
-  /** Fields a decoder built (OTLP attributes, Loki structured metadata): read with the same names as JSON members. */
+  /** Fields a decoder built (Loki structured metadata): read with the same names as JSON members. */
   fields?: Record<string, unknown>;
+  /**
+   * Fields as a decoder read them off the wire, key then value, in order (OTLP attributes): read as
+   * `fields` is, after it. Keys decoded from protobuf are new strings, and making each one a property
+   * of an object cost more than the rest of reading it.
+   */
+  fieldList?: unknown[];
   /**
    * A raw log line (a Loki line, an OTLP string body), read as `logflow ship` reads one: JSON, logfmt or
    * text with its level word and leading time. It is the message; message keys in `json`/`fields` are data.
