@@ -88,7 +88,7 @@ export class HttpApp {
       if (['/logs', '/healthz', '/tail', ...SEARCH_ROUTES.keys()].includes(url.pathname)) {
         return sendJson(res, 405, { error: 'method_not_allowed', message: `${req.method} is not allowed on ${url.pathname}` });
       }
-      sendJson(res, 404, { error: 'not_found', message: `no route ${url.pathname}: use POST /logs, GET /search, /search/histogram, /search/fields, /tail or /healthz` });
+      sendJson(res, 404, { error: 'not_found', message: `no route ${url.pathname}: use POST /logs (or OTLP's POST /v1/logs, Elasticsearch's POST /_bulk, Loki's POST /loki/api/v1/push), GET /search, /search/histogram, /search/fields, /tail or /healthz` });
     } catch (err) {
       if (!(err instanceof LogFlowError) || err.code === 'SERVER_ERROR') this.o.log.error({ err, path: url.pathname }, 'request failed');
       else if (err.transient) this.o.log.warn({ err: err.message, path: url.pathname }, 'dependency unavailable');
