@@ -1,11 +1,16 @@
-// POST /logs alone, run as a user runs it: a real `logflow server` on a Redis of its own (started here,
+// The ingest routes alone, run as a user runs them: a real `logflow server` on a Redis of its own (started here,
 // nothing on disk), fed gzip NDJSON batches as `logflow ship` sends them, prepared before the clock
 // starts so that only the server's work is counted. Measured from outside, in /proc: the server
 // process's CPU seconds (every thread: gunzip runs on libuv's pool) per million events accepted.
+// Beside POST /logs, in the same run, the same events as the OpenTelemetry SDK's protobuf exporter and
+// an Elasticsearch bulk request send them (bench/protocol-loads.ts): issue 9 asks that no endpoint cost
+// more per event than POST /logs.
 //   npx tsx bench/ingest.bench.ts                        # this checkout
 //   npx tsx bench/ingest.bench.ts --compare HEAD~5       # and another commit, runs taken in turn
 //   npx tsx bench/ingest.bench.ts --shape fluent-bit     # Fluent Bit's `http` output (json): [{"date":…,"log":"…"}]
 //   npx tsx bench/ingest.bench.ts --profile              # and where this checkout's server spends its main thread
+//   npx tsx bench/ingest.bench.ts --routes logs          # POST /logs only (default: logs,logs-noid,otlp,bulk;
+//                                                        # logs-noid: the same events without event_id, ids derived as for OTLP and _bulk)
 // It reports; it never fails on a missed target (a benchmark, not a test). Issue 11 asks ≤ 6 CPU-s per
 // million events for the whole ingest path; `npm run bench:pipeline` will measure it with the worker.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -19,9 +24,10 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { printProfile, summarizeProfile } from './cpu-profile.ts';
+import { bulkLoad, eventsPerBody, otlpLoad, shipEvent, type Load } from './protocol-loads.ts';
 
 const CEILING = 'Issue 11 target for the ingest path: ≤ 6 CPU-s per million events (measured before it: ~26-38).';
-const { values: flags } = parseArgs({ options: { events: { type: 'string', default: '200000' }, runs: { type: 'string', default: '3' }, batch: { type: 'string', default: '1000' }, compare: { type: 'string' }, shape: { type: 'string', default: 'ship' }, profile: { type: 'boolean', default: false } } });
+const { values: flags } = parseArgs({ options: { events: { type: 'string', default: '200000' }, runs: { type: 'string', default: '3' }, batch: { type: 'string', default: '1000' }, compare: { type: 'string' }, shape: { type: 'string', default: 'ship' }, routes: { type: 'string', default: 'logs,logs-noid,otlp,bulk' }, profile: { type: 'boolean', default: false } } });
 const EVENTS = Number(flags.events);
 const BATCH = Number(flags.batch);
 const RUNS = Math.max(1, Number(flags.runs));
@@ -31,28 +37,28 @@ const scratch = mkdtempSync(path.join(os.tmpdir(), 'logflow-bench-ingest-'));
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
-/** Events as `logflow ship` writes them for a pino JSON line and a text line, in turn. */
-function shipEvent(i: number): string {
-  const base = `{"event_id":"f1a2b3:${i * 97}","timestamp":"${new Date(Date.parse('2026-11-01T00:00:00Z') + i).toISOString()}","service":"bench"`;
-  return i % 2 === 0
-    ? `${base},"level":"INFO","message":"request handled in ${i % 300} ms","host":"web-1","metadata":{"pid":4242,"req":{"method":"GET","url":"/api/v1/orders/${i}"},"user":${i % 1000}}}`
-    : `${base},"level":"ERROR","message":"2026-11-01T00:00:00.000Z ERROR payment failed for order ${i}: card declined","host":"web-1"}`;
-}
-
 /** Fluent Bit's `http` output, format json: its `date` and the raw line it read in `log`. */
 function fluentBitRecord(i: number): string {
   const line = i % 2 === 0 ? `{"level":30,"time":${1796109439488 + i},"pid":4242,"hostname":"web-1","msg":"request handled in ${i % 300} ms"}` : `2026-11-01T00:00:00.000Z ERROR payment failed for order ${i}: card declined`;
   return `{"date":${(1796109439.488405 + i / 1000).toFixed(6)},"log":${JSON.stringify(line)}}`;
 }
 
-function bodies(): { bodies: Buffer[]; events: number; contentType: string; query: string } {
+function logsLoad(withIds = true): Load {
   const out: Buffer[] = [];
   for (let start = 0; start < EVENTS; start += BATCH) {
     const n = Math.min(BATCH, EVENTS - start);
-    const items = Array.from({ length: n }, (_, k) => (flags.shape === 'ship' ? shipEvent(start + k) : fluentBitRecord(start + k)));
+    const items = Array.from({ length: n }, (_, k) => (flags.shape === 'ship' ? shipEvent(start + k, withIds) : fluentBitRecord(start + k)));
     out.push(gzipSync(flags.shape === 'ship' ? `${items.join('\n')}\n` : `[${items.join(',')}]`, { level: 1 }));
   }
-  return flags.shape === 'ship' ? { bodies: out, events: EVENTS, contentType: 'application/x-ndjson', query: '' } : { bodies: out, events: EVENTS, contentType: 'application/json', query: '?service=bench' };
+  const ship = flags.shape === 'ship';
+  return {
+    name: `POST /logs (${flags.shape} shape${withIds ? '' : ', no ids'})`,
+    path: ship ? '/logs' : '/logs?service=bench',
+    contentType: ship ? 'application/x-ndjson' : 'application/json',
+    bodies: out,
+    events: EVENTS,
+    accepted: (_status, body) => (JSON.parse(body) as { accepted?: number }).accepted ?? 0,
+  };
 }
 
 async function freePort(): Promise<number> {
@@ -83,7 +89,7 @@ function cli(build: Build, args: string[], env: NodeJS.ProcessEnv): string {
 }
 
 /** One server of `build` with its own database; measures one pass of every body through it. */
-async function measure(build: Build, load: ReturnType<typeof bodies>, redisUrl: string, profileDir?: string): Promise<{ cpu: number; wall: number; accepted: number }> {
+async function measure(build: Build, load: Load, redisUrl: string, profileDir?: string): Promise<{ cpu: number; wall: number; accepted: number }> {
   const dbName = `logflow_bench_${Date.now().toString(36)}${Math.floor(Math.random() * 1e6)}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN });
   await admin.connect();
@@ -109,7 +115,7 @@ async function measure(build: Build, load: ReturnType<typeof bodies>, redisUrl: 
     const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
     const post = (body: Buffer) =>
       new Promise<{ status: number; text: string }>((resolve, reject) => {
-        const req = http.request(`${url}/logs${load.query}`, { method: 'POST', agent, headers: { 'x-api-key': key, 'content-type': load.contentType, 'content-encoding': 'gzip', 'content-length': body.length } }, (res) => {
+        const req = http.request(`${url}${load.path}`, { method: 'POST', agent, headers: { 'x-api-key': key, 'content-type': load.contentType, 'content-encoding': 'gzip', 'content-length': body.length } }, (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
@@ -124,9 +130,10 @@ async function measure(build: Build, load: ReturnType<typeof bodies>, redisUrl: 
     let accepted = 0;
     const lane = async () => {
       while (next < load.bodies.length) {
-        const r = await post(load.bodies[next++]!);
-        if (r.status >= 300 && r.status !== 400) throw new Error(`${build.name}: POST /logs answered ${r.status}: ${r.text.slice(0, 300)}`);
-        accepted += (JSON.parse(r.text) as { accepted?: number }).accepted ?? 0;
+        const index = next++;
+        const r = await post(load.bodies[index]!);
+        if (r.status >= 300 && r.status !== 400) throw new Error(`${build.name}: ${load.name} answered ${r.status}: ${r.text.slice(0, 300)}`);
+        accepted += load.accepted(r.status, r.text, eventsPerBody(load, index, BATCH));
       }
     };
     await Promise.all([lane(), lane()]);
@@ -160,25 +167,57 @@ async function main(): Promise<void> {
       builds.push({ name: flags.compare, root: dir });
     }
     for (const b of builds) execFileSync(process.execPath, [path.join(b.root, 'scripts', 'build.mjs')], { cwd: b.root, stdio: 'inherit' });
-    const load = bodies();
-    const results = new Map<Build, { cpu: number; wall: number; accepted: number }[]>(builds.map((b) => [b, []]));
-    for (let i = 0; i < RUNS; i++) for (const b of builds) results.get(b)!.push(await measure(b, load, `redis://127.0.0.1:${redisPort}`));
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    console.log(`\nPOST /logs, ${fmt(load.events)} events in gzip batches of ${BATCH} (${flags.shape} shape), 2 requests in flight, ${RUNS} run(s) of each build taken in turn (medians)\n`);
-    const width = Math.max(...builds.map((b) => b.name.length));
-    console.log(`${''.padEnd(width)}  ${'events/s'.padStart(9)}  ${'server CPU-s/M'.padStart(14)}  accepted`);
-    for (const b of builds) {
-      const rs = results.get(b)!;
-      const perMillion = median(rs.map((r) => r.cpu / ((r.accepted || 1) / 1e6)));
-      console.log(`${b.name.padEnd(width)}  ${fmt(median(rs.map((r) => r.accepted / r.wall))).padStart(9)}  ${fmt(perMillion, 2).padStart(14)}  ${fmt(median(rs.map((r) => r.accepted)))} of ${fmt(load.events - BATCH)}`);
+    const routes = flags.routes.split(',').map((r) => r.trim());
+    const loads: Load[] = [];
+    if (routes.includes('logs')) loads.push(logsLoad());
+    if (routes.includes('logs-noid')) loads.push(logsLoad(false));
+    if (routes.includes('otlp')) loads.push(await otlpLoad(EVENTS, BATCH));
+    if (routes.includes('bulk')) loads.push(bulkLoad(EVENTS, BATCH));
+    const results = new Map<string, { cpu: number; wall: number; accepted: number }[]>();
+    const keyOf = (b: Build, l: Load) => `${b.name}\n${l.name}`;
+    // Runs taken in turn, build by build and route by route, so that the machine's drift falls on all alike.
+    for (let i = 0; i < RUNS; i++) {
+      for (const l of loads) {
+        for (const b of builds) {
+          const r = await measure(b, l, `redis://127.0.0.1:${redisPort}`).catch((err: Error) => {
+            if (b === builds[0]) throw err;
+            console.error(`${b.name}: ${l.name} not measured (${err.message.slice(0, 120)})`);
+            return undefined;
+          });
+          if (r) results.set(keyOf(b, l), [...(results.get(keyOf(b, l)) ?? []), r]);
+        }
+      }
     }
-    console.log(`\n${CEILING}`);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    console.log(`\n${fmt(EVENTS)} events per route in gzip batches of ${BATCH}, 2 requests in flight, ${RUNS} run(s) of each taken in turn (medians)\n`);
+    const width = Math.max(...loads.map((l) => l.name.length)) + (builds.length > 1 ? Math.max(...builds.map((b) => b.name.length)) + 3 : 0);
+    console.log(`${''.padEnd(width)}  ${'events/s'.padStart(9)}  ${'server CPU-s/M'.padStart(14)}  ${'vs /logs'.padStart(8)}  ${'vs no ids'.padStart(9)}  accepted`);
+    for (const b of builds) {
+      const perMillionOf = (l: Load | undefined) => {
+        const rs = l && results.get(keyOf(b, l));
+        return rs ? median(rs.map((r) => r.cpu / ((r.accepted || 1) / 1e6))) : undefined;
+      };
+      // POST /logs as `logflow ship` sends it (ids of its own), and the same events without ids, as other agents send them.
+      const withIds = perMillionOf(loads.find((l) => l.path === '/logs'));
+      const noIds = perMillionOf(loads.find((l) => l.name.includes('no ids')));
+      const ratio = (x: number, ref: number | undefined) => (ref === undefined ? '' : `${fmt(x / ref, 2)}x`);
+      for (const l of loads) {
+        const rs = results.get(keyOf(b, l));
+        if (!rs) continue;
+        const perMillion = perMillionOf(l)!;
+        const name = builds.length > 1 ? `${b.name} · ${l.name}` : l.name;
+        console.log(`${name.padEnd(width)}  ${fmt(median(rs.map((r) => r.accepted / r.wall))).padStart(9)}  ${fmt(perMillion, 2).padStart(14)}  ${ratio(perMillion, withIds).padStart(8)}  ${ratio(perMillion, noIds).padStart(9)}  ${fmt(median(rs.map((r) => r.accepted)))} of ${fmt(l.events - eventsPerBody(l, 0, BATCH))}`);
+      }
+    }
+    console.log(`\n${CEILING}\nIssue 9: no endpoint costs more per event than POST /logs: compare OTLP and _bulk, whose agents send no ids, with "vs no ids" (the same events to POST /logs without ids: each id is then derived, a SHA-256 per event).`);
     if (flags.profile) {
-      const dir = path.join(scratch, 'profile');
-      await measure(builds[0]!, load, `redis://127.0.0.1:${redisPort}`, dir);
-      const file = execFileSync('sh', ['-c', `ls -S ${dir}/*.cpuprofile | head -1`], { encoding: 'utf8' }).trim();
-      console.log(`\nprofile of this checkout's server (--cpu-prof, main thread, start-up included):`);
-      printProfile(summarizeProfile(file, 25));
+      for (const l of loads) {
+        const dir = path.join(scratch, `profile-${loads.indexOf(l)}`);
+        await measure(builds[0]!, l, `redis://127.0.0.1:${redisPort}`, dir);
+        const file = execFileSync('sh', ['-c', `ls -S ${dir}/*.cpuprofile | head -1`], { encoding: 'utf8' }).trim();
+        console.log(`\nprofile of this checkout's server for ${l.name} (--cpu-prof, main thread, start-up included):`);
+        printProfile(summarizeProfile(file, 25));
+      }
     }
   } finally {
     redis.kill('SIGTERM');

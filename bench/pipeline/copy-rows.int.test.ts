@@ -5,6 +5,7 @@ import { migrateProjects, ProjectStore } from '../../server/auth/projects.ts';
 import { fromRow, LOG_COLUMNS, type LogRow } from '../../server/stores/postgres/query.ts';
 import { migrateLogs } from '../../server/stores/postgres/schema.ts';
 import { createPostgresSink } from '../../server/stores/postgres/sink.ts';
+import { openPool } from '../../server/db.ts';
 import { createTestDatabase } from '../../test/helpers.ts';
 import { copyRows, csvLine } from './ceilings.ts';
 import { enriched, recentEvents } from './events.ts';
@@ -19,7 +20,7 @@ describe('when the bench copies events into PostgreSQL', () => {
   const database = async () => {
     const db = await createTestDatabase();
     dbs.push(db);
-    const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    const pool = openPool(db.url, 2);
     pools.push(pool);
     await migrateProjects(pool);
     await migrateLogs(pool);

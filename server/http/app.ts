@@ -8,6 +8,8 @@ import type { SearchBackend } from '../stores/types.ts';
 import { apiKeyOf, KEY_HINT } from './auth.ts';
 import { answerLogs, readLogsRequest } from './logs.ts';
 import { isPageRequest, servePage } from './page.ts';
+import { PROTOCOL_ROUTES } from './protocols.ts';
+import type { ProtocolContext, ProtocolRoute } from './protocol.ts';
 import { sendError, sendJson } from './respond.ts';
 import type { TailHub } from '../tail/hub.ts';
 import { fieldsAnswer, histogramAnswer, searchAnswer } from './search-routes.ts';
@@ -41,7 +43,12 @@ export class HttpApp {
   /** Open live tails: they never end on their own, so close() ends them. */
   private readonly tails = new Set<ServerResponse>();
 
-  constructor(private readonly o: HttpAppOptions) {}
+  /** What the protocols' decoders (OTLP, Elasticsearch, Loki) are lent. */
+  private readonly protocol: ProtocolContext;
+
+  constructor(private readonly o: HttpAppOptions) {
+    this.protocol = { authenticate: (req) => this.authenticate(req), ingest: o.ingest, maxBodyBytes: o.maxBodyBytes };
+  }
 
   async listen(port: number, host: string): Promise<AddressInfo> {
     const server = createServer((req, res) => void this.route(req, res));
@@ -68,8 +75,13 @@ export class HttpApp {
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    let protocol: ProtocolRoute | undefined;
     try {
       if (url.pathname === '/logs' && req.method === 'POST') return await this.logs(req, res, url);
+      // OTLP, Elasticsearch and Loki, each answering in its own terms (protocols.ts). GET / is
+      // Elasticsearch's only when the request is no browser's: the page is served after this line.
+      protocol = PROTOCOL_ROUTES.find((p) => p.matches(req, url));
+      if (protocol) return await protocol.handle(req, res, url, this.protocol);
       const searchRoute = req.method === 'GET' ? SEARCH_ROUTES.get(url.pathname) : undefined;
       if (searchRoute) return await this.query(req, res, url, searchRoute);
       if (url.pathname === '/tail' && req.method === 'GET' && this.o.tail) return await this.tail(req, res, url, this.o.tail);
@@ -78,11 +90,14 @@ export class HttpApp {
       if (['/logs', '/healthz', '/tail', ...SEARCH_ROUTES.keys()].includes(url.pathname)) {
         return sendJson(res, 405, { error: 'method_not_allowed', message: `${req.method} is not allowed on ${url.pathname}` });
       }
-      sendJson(res, 404, { error: 'not_found', message: `no route ${url.pathname}: use POST /logs, GET /search, /search/histogram, /search/fields, /tail or /healthz` });
+      sendJson(res, 404, { error: 'not_found', message: `no route ${url.pathname}: use POST /logs (or OTLP's POST /v1/logs, Elasticsearch's POST /_bulk, Loki's POST /loki/api/v1/push), GET /search, /search/histogram, /search/fields, /tail or /healthz` });
     } catch (err) {
       if (!(err instanceof LogFlowError) || err.code === 'SERVER_ERROR') this.o.log.error({ err, path: url.pathname }, 'request failed');
       else if (err.transient) this.o.log.warn({ err: err.message, path: url.pathname }, 'dependency unavailable');
-      if (!res.headersSent) sendError(res, err);
+      if (!res.headersSent) {
+        if (protocol) protocol.sendError(req, res, err);
+        else sendError(res, err);
+      }
       // Stop reading a body we refused, so a client streaming gigabytes does not keep us busy.
       if (!req.complete) req.destroy();
     }

@@ -38,6 +38,15 @@ function defaultsOf(req: IncomingMessage, url: URL): RecordDefaults {
   for (const key of url.searchParams.keys()) {
     if (!PARAMS.has(key)) throw new LogFlowError('BAD_REQUEST', `unknown parameter "${key}" on POST /logs: the only one is service (the service of events that name none)`);
   }
+  return requestDefaults(req, url);
+}
+
+/**
+ * What a request says for all of its records, on every ingest route alike: the service of records
+ * that name none, from `?service=` or the X-LogFlow-Service header. Throws BAD_REQUEST for an empty or
+ * overlong name.
+ */
+export function requestDefaults(req: IncomingMessage, url: URL): RecordDefaults {
   const header = req.headers[SERVICE_HEADER];
   const service = url.searchParams.get('service') ?? (typeof header === 'string' ? header : undefined);
   if (service === undefined) return {};

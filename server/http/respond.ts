@@ -10,11 +10,17 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 /** Every error is JSON: a stable code and a message a person can act on; 429/503 say when to come back. */
 export function sendError(res: ServerResponse, err: unknown, extra: Pick<ErrorAnswer, 'accepted' | 'rejected'> = {}): void {
+  const { e, status, headers } = errorStatus(err);
+  const body: ErrorAnswer = { error: e.code.toLowerCase(), message: e.message, ...extra };
+  sendJson(res, status, body, headers);
+}
+
+/** An error's status and the headers that go with it (Retry-After on 429 and 503), for every protocol's answer alike. */
+export function errorStatus(err: unknown): { e: LogFlowError; status: number; headers: Record<string, string> } {
   const e = err instanceof LogFlowError ? err : new LogFlowError('SERVER_ERROR', 'the server failed unexpectedly (its log says why); the request did nothing: send it again');
   const status = statusOf(e.code);
   const headers: Record<string, string> = {};
   if (status === 429 || status === 503) headers['retry-after'] = String(e.retryAfterSeconds ?? 2);
   if (status === 413) headers.connection = 'close';
-  const body: ErrorAnswer = { error: e.code.toLowerCase(), message: e.message, ...extra };
-  sendJson(res, status, body, headers);
+  return { e, status, headers };
 }

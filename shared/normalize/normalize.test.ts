@@ -184,3 +184,21 @@ describe('when the same record comes twice', () => {
     }
   });
 });
+
+describe('when a decoder hands over a record\'s fallback service or a field list (Elasticsearch, OTLP)', () => {
+  it('does use the fallback service only when neither the record nor the request names one, and tell two indices apart', () => {
+    const doc = '{"message":"m","timestamp":"2026-11-01T10:00:00Z"}';
+    expect(normal({ json: doc, fallbackService: 'shop' }).service).toBe('shop');
+    expect(normal({ json: doc, fallbackService: 'shop' }, { service: 'api' }).service).toBe('api');
+    expect(normal({ json: '{"message":"m","service":"cart","timestamp":"2026-11-01T10:00:00Z"}', fallbackService: 'shop' }).service).toBe('cart');
+    const a = normal({ json: doc, fallbackService: 'shop' }).identity;
+    expect(a).toBe(normal({ json: doc, fallbackService: 'shop' }).identity);
+    expect(a).not.toBe(normal({ json: doc, fallbackService: 'orders' }).identity);
+  });
+
+  it('does read a field list as it reads fields, in order, an event_id included', () => {
+    const e = normal({ line: 'x', timeUnixNano: 1793527200000000000n, fieldList: ['request_id', 'r-1', 'order', 7, 'event_id', 'own-1', '__proto__', 'p'] });
+    expect(e).toMatchObject({ request_id: 'r-1', event_id: 'own-1', metadata: '"order":7,"__proto__":"p"' });
+    expect(normalizeRecord({ timeUnixNano: 1793527200000000000n, fieldList: ['message', 'from the list', 'n', 1] }, {}, NOW)).toMatchObject({ ok: true, event: { message: 'from the list', metadata: '"n":1' } });
+  });
+});

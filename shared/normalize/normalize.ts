@@ -41,6 +41,7 @@ export function normalizeRecord(record: IngestRecord, defaults: RecordDefaults, 
     return { ok: false, reason: 'an event must be a JSON object, such as {"message":"payment failed","level":"error"}' };
   }
   if (record.fields !== undefined) readFields(record.fields, lifter, own);
+  if (record.fieldList !== undefined) readFieldList(record.fieldList, lifter, own);
   const parsed = readMessage(record, lifter);
 
   const time = timeOf(record, parsed, lifter, receivedMs);
@@ -50,11 +51,14 @@ export function normalizeRecord(record: IngestRecord, defaults: RecordDefaults, 
 
   let metadata = '';
   const keep = (member: string) => (metadata = metadata === '' ? member : `${metadata},${member}`);
-  if (record.labels !== undefined) for (const key of Object.keys(record.labels)) if (record.labels[key] !== undefined) keep(memberJson(key, record.labels[key]));
+  if (record.labels !== undefined) {
+    const labels = labelsJson(record.labels);
+    if (labels !== '') keep(labels);
+  }
   if (parsed.metadata !== undefined) keep(parsed.metadata);
   if (own.metadata !== '') keep(own.metadata);
   const event: NormalEvent = { timestamp: time.iso, service: UNKNOWN_SERVICE, level: record.level ?? parsed.level, message: '', metadata: '' };
-  event.service = shortText(record.service, 'service', keep) ?? clean(parsed.service) ?? defaults.service ?? UNKNOWN_SERVICE;
+  event.service = shortText(record.service, 'service', keep) ?? clean(parsed.service) ?? defaults.service ?? clean(record.fallbackService) ?? UNKNOWN_SERVICE;
   setShort(event, 'trace_id', shortText(record.traceId, 'trace_id', keep) ?? parsed.trace_id);
   setShort(event, 'request_id', parsed.request_id);
   setShort(event, 'host', parsed.host);
@@ -95,16 +99,46 @@ function objectMembers(text: string, m: number): string {
 }
 
 function readFields(fields: Record<string, unknown>, lifter: FieldLifter, own: Own): void {
-  for (const key of Object.keys(fields)) {
-    const value = fields[key];
-    if (key === 'metadata' && value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      for (const k of Object.keys(value)) {
-        const v = (value as Record<string, unknown>)[k];
-        if (v !== undefined) own.metadata = joinMembers(own.metadata, memberJson(k, v));
-      }
-    } else if (key === 'event_id') own.id = value;
-    else if (key !== 'ingest_ts' && key !== 'project_id') lifter.addValue(key, value);
+  for (const key of Object.keys(fields)) readField(key, fields[key], lifter, own);
+}
+
+function readField(key: string, value: unknown, lifter: FieldLifter, own: Own): void {
+  if (key === 'metadata' && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const k of Object.keys(value)) {
+      const v = (value as Record<string, unknown>)[k];
+      if (v !== undefined) own.metadata = joinMembers(own.metadata, memberJson(k, v));
+    }
+  } else if (key === 'event_id') own.id = value;
+  else if (key !== 'ingest_ts' && key !== 'project_id') lifter.addValue(key, value);
+}
+
+function readFieldList(list: unknown[], lifter: FieldLifter, own: Own): void {
+  for (let i = 0; i + 1 < list.length; i += 2) {
+    const key = list[i];
+    if (typeof key === 'string') readField(key, list[i + 1], lifter, own);
   }
+}
+
+/** Every field of a record as one object, for the text a record without a message is searched by (rare: no need to be quick). */
+function fieldsObject(record: IngestRecord): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...record.fields };
+  const list = record.fieldList ?? [];
+  for (let i = 0; i + 1 < list.length; i += 2) if (typeof list[i] === 'string') Object.defineProperty(out, list[i] as string, { value: list[i + 1], enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
+// A stream's labels (a resource's attributes) are one object shared by all of its records: written once.
+const labelsText = new WeakMap<Record<string, unknown>, string>();
+
+/** The labels as JSON members without braces; a decoder must not change a labels object once it handed it over. */
+function labelsJson(labels: Record<string, unknown>): string {
+  let text = labelsText.get(labels);
+  if (text === undefined) {
+    text = '';
+    for (const key of Object.keys(labels)) if (labels[key] !== undefined) text = joinMembers(text, memberJson(key, labels[key]));
+    labelsText.set(labels, text);
+  }
+  return text;
 }
 
 function joinMembers(a: string, b: string): string {
@@ -124,7 +158,7 @@ function readMessage(record: IngestRecord, lifter: FieldLifter): ParsedLine {
     return mergeRawLine(outer, parseLine(withoutNewline(record.line)));
   }
   // A record with no message is searched by its whole text, as `logflow ship` does for a JSON line.
-  const parsed = lifter.finish(record.json ?? (record.fields !== undefined ? boundedJson(record.fields, MAX_NESTING) : ''));
+  const parsed = lifter.finish(record.json ?? (record.fields !== undefined || record.fieldList !== undefined ? boundedJson(fieldsObject(record), MAX_NESTING) : ''));
   return parsed.rawLine === undefined ? parsed : mergeRawLine(parsed, parseLine(withoutNewline(parsed.rawLine)));
 }
 
@@ -211,11 +245,11 @@ function messageOf(message: string, keep: (member: string) => void): string {
  * written and everything read from it. Never the time received: a retry must find the same id.
  */
 function identityOf(record: IngestRecord, event: NormalEvent, timeMember: string | undefined): string {
-  if (onlyJson(record)) return record.json!;
+  if (onlyJson(record)) return record.fallbackService === undefined ? record.json! : `${record.fallbackService}\n${record.json}`;
   return [record.json ?? '', record.line ?? '', record.timeUnixNano ?? '', timeMember ?? '', event.service, event.level, event.trace_id ?? '', event.request_id ?? '', event.host ?? '', event.env ?? '', event.message, event.metadata].join('\n');
 }
 
 function onlyJson(record: IngestRecord): boolean {
-  return record.json !== undefined && record.fields === undefined && record.line === undefined && record.labels === undefined && record.timeUnixNano === undefined &&
+  return record.json !== undefined && record.fields === undefined && record.fieldList === undefined && record.line === undefined && record.labels === undefined && record.timeUnixNano === undefined &&
     record.level === undefined && record.service === undefined && record.traceId === undefined && record.spanId === undefined;
 }

@@ -9,8 +9,14 @@ export interface IngestRecord {
    * Read member by member in place, never JSON.parse'd whole: cheaper, and any depth is safe.
    */
   json?: string;
-  /** Fields a decoder built (OTLP attributes, Loki structured metadata): read with the same names as JSON members. */
+  /** Fields a decoder built (Loki structured metadata): read with the same names as JSON members. */
   fields?: Record<string, unknown>;
+  /**
+   * Fields as a decoder read them off the wire, key then value, in order (OTLP attributes): read as
+   * `fields` is, after it. Keys decoded from protobuf are new strings, and making each one a property
+   * of an object cost more than the rest of reading it.
+   */
+  fieldList?: unknown[];
   /**
    * A raw log line (a Loki line, an OTLP string body), read as `logflow ship` reads one: JSON, logfmt or
    * text with its level word and leading time. It is the message; message keys in `json`/`fields` are data.
@@ -26,6 +32,12 @@ export interface IngestRecord {
   level?: Level;
   /** The service the protocol names (OTLP resource `service.name`, a Loki label): it wins over the fields'. */
   service?: string;
+  /**
+   * The service when neither the protocol, the fields nor the request name one (the Elasticsearch
+   * index a `_bulk` document was sent to): part of the derived id, so one document sent to two
+   * indices is two events.
+   */
+  fallbackService?: string;
   /** Trace and span ids the protocol carries (OTLP traceId and spanId, as hex): they win over the fields'. */
   traceId?: string;
   spanId?: string;
@@ -34,7 +46,8 @@ export interface IngestRecord {
   /**
    * Labels and attributes that belong to the record's source (Loki stream labels, OTLP resource
    * attributes): kept in metadata under their names (the record's own fields win on a clash), and part
-   * of the derived id, so the same line from two sources is two events.
+   * of the derived id, so the same line from two sources is two events. Share one object between the
+   * records of one source, and never change it once handed over: its JSON text is written once.
    */
   labels?: Record<string, unknown>;
   /** The decoder could not read this record at all: refused with this reason, its neighbours unaffected. */
