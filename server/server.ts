@@ -35,6 +35,7 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
     }, log),
     log,
     maxBodyBytes: settings.LOGFLOW_MAX_BODY_BYTES,
+    requestTimeoutMs: settings.LOGFLOW_REQUEST_TIMEOUT_MS,
     health: async () => ({
       redis: await redis.ping().then(() => null, errorMessage),
       postgres: await pool.query('SELECT 1').then(() => null, errorMessage),

@@ -91,6 +91,7 @@ const SETTINGS = {
     'prefix of Redis keys and OpenSearch index names, so several installations (or tests) can share one Redis and one OpenSearch',
   ),
   LOGFLOW_MAX_BODY_BYTES: required(int(1024, 1 << 30), 5 * 1024 * 1024, 'largest POST /logs body accepted, after gzip is undone'),
+  LOGFLOW_REQUEST_TIMEOUT_MS: required(int(1000, 3_600_000), 30_000, 'longest a request may take to arrive, headers and body, before the server answers 408 and closes the connection (slow or stalled clients)'),
   LOGFLOW_MAX_BACKLOG: required(int(1, 1e9), 1_000_000, 'stream entries not yet acknowledged by every sink above which ingest answers 429'),
   LOGFLOW_CLAIM_IDLE_MS: required(int(100, 86_400_000), 30_000, 'how long an entry stays with a silent worker before another worker claims it'),
   LOGFLOW_WORKER_BATCH: required(int(1, 10_000), 500, 'stream entries a worker reads and writes at a time'),

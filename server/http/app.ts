@@ -6,6 +6,7 @@ import type { Project, ProjectStore } from '../auth/projects.ts';
 import type { IngestPath } from '../ingest/ingest.ts';
 import type { SearchBackend } from '../stores/types.ts';
 import { apiKeyOf, KEY_HINT } from './auth.ts';
+import { answerClientError, connectionHeaders, settleConnection } from './connection.ts';
 import { answerLogs, readLogsRequest } from './logs.ts';
 import { sendError, sendJson } from './respond.ts';
 import type { TailHub } from '../tail/hub.ts';
@@ -22,6 +23,8 @@ export interface HttpAppOptions {
   tail?: TailHub;
   log: Logger;
   maxBodyBytes: number;
+  /** How long a request (headers and body) may take to arrive before it is answered 408 and its connection closed. */
+  requestTimeoutMs?: number;
   /** Checks each dependency for GET /healthz; name → error message, or null when it answers. */
   health: () => Promise<Record<string, string | null>>;
 }
@@ -43,8 +46,12 @@ export class HttpApp {
   constructor(private readonly o: HttpAppOptions) {}
 
   async listen(port: number, host: string): Promise<AddressInfo> {
-    const server = createServer((req, res) => void this.route(req, res));
+    const requestTimeout = this.o.requestTimeoutMs ?? 30_000;
+    // A slow or stalled client (slowloris) holds a connection for requestTimeout at most; node checks
+    // its connections every connectionsCheckingInterval, so that is kept well below it.
+    const server = createServer({ requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.min(1000, requestTimeout / 4) }, (req, res) => void this.route(req, res));
     server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
+    server.on('clientError', answerClientError);
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -66,23 +73,25 @@ export class HttpApp {
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    let url = new URL('http://localhost/');
     try {
+      url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname === '/logs' && req.method === 'POST') return await this.logs(req, res, url);
       const searchRoute = req.method === 'GET' ? SEARCH_ROUTES.get(url.pathname) : undefined;
       if (searchRoute) return await this.query(req, res, url, searchRoute);
       if (url.pathname === '/tail' && req.method === 'GET' && this.o.tail) return await this.tail(req, res, url, this.o.tail);
       if (url.pathname === '/healthz' && req.method === 'GET') return await this.healthz(res);
       if (['/logs', '/healthz', '/tail', ...SEARCH_ROUTES.keys()].includes(url.pathname)) {
-        return sendJson(res, 405, { error: 'method_not_allowed', message: `${req.method} is not allowed on ${url.pathname}` });
+        return sendJson(res, 405, { error: 'method_not_allowed', message: `${req.method} is not allowed on ${url.pathname}` }, connectionHeaders(req));
       }
-      sendJson(res, 404, { error: 'not_found', message: `no route ${url.pathname}: use POST /logs, GET /search, /search/histogram, /search/fields, /tail or /healthz` });
+      sendJson(res, 404, { error: 'not_found', message: `no route ${url.pathname}: use POST /logs, GET /search, /search/histogram, /search/fields, /tail or /healthz` }, connectionHeaders(req));
     } catch (err) {
       if (!(err instanceof LogFlowError) || err.code === 'SERVER_ERROR') this.o.log.error({ err, path: url.pathname }, 'request failed');
       else if (err.transient) this.o.log.warn({ err: err.message, path: url.pathname }, 'dependency unavailable');
-      if (!res.headersSent) sendError(res, err);
-      // Stop reading a body we refused, so a client streaming gigabytes does not keep us busy.
-      if (!req.complete) req.destroy();
+      if (!res.headersSent && !res.destroyed) sendError(res, err, {}, connectionHeaders(req));
+    } finally {
+      // A body left unread (a refusal): read the small rest so the connection serves the next request, or close it gently.
+      settleConnection(req, res);
     }
   }
 

@@ -9,10 +9,10 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 /** Every error is JSON: a stable code and a message a person can act on; 429/503 say when to come back. */
-export function sendError(res: ServerResponse, err: unknown, extra: Pick<ErrorAnswer, 'accepted' | 'rejected'> = {}): void {
+export function sendError(res: ServerResponse, err: unknown, extra: Pick<ErrorAnswer, 'accepted' | 'rejected'> = {}, moreHeaders: Record<string, string> = {}): void {
   const e = err instanceof LogFlowError ? err : new LogFlowError('SERVER_ERROR', 'the server failed unexpectedly (its log says why); the request did nothing: send it again');
   const status = statusOf(e.code);
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...moreHeaders };
   if (status === 429 || status === 503) headers['retry-after'] = String(e.retryAfterSeconds ?? 2);
   if (status === 413) headers.connection = 'close';
   const body: ErrorAnswer = { error: e.code.toLowerCase(), message: e.message, ...extra };
