@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Settings } from '../shared/config.ts';
 import { errorMessage } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
-import { ProjectStore } from './auth/projects.ts';
+import { KeyDirectory } from './auth/key-directory.ts';
 import { openPool } from './db.ts';
 import { HttpApp } from './http/app.ts';
 import { IngestPath } from './ingest/ingest.ts';
@@ -23,8 +23,11 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
   await connectOrIgnore(redis);
   const search = await createSearchBackend(settings, pool);
   const stream = new EventStream(redis, settings.LOGFLOW_NAMESPACE);
+  const keyListKey = `${settings.LOGFLOW_NAMESPACE}:api-keys`;
+  const keys = new KeyDirectory({ pool, log, copy: { load: () => redis.get(keyListKey), save: async (text) => void (await redis.set(keyListKey, text)) } });
+  void keys.start();
   const app = new HttpApp({
-    projects: new ProjectStore(pool),
+    projects: keys,
     ingest: new IngestPath({ queue: { append: (entries) => stream.appendEncoded(entries), backlog: () => stream.length() }, maxBacklog: settings.LOGFLOW_MAX_BACKLOG }),
     search,
     // Live tail reads with a blocking command: a connection of its own, cut when the last reader goes.
@@ -46,6 +49,7 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
   try {
     address = await app.listen(settings.LOGFLOW_PORT, settings.LOGFLOW_HOST);
   } catch (err) {
+    keys.close();
     redis.disconnect();
     await pool.end();
     throw err;
@@ -59,6 +63,7 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
     close: () =>
       (closing ??= (async () => {
         await app.close().catch(() => {});
+        keys.close();
         await search.close().catch(() => {});
         redis.disconnect();
         await pool.end().catch(() => {});

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { LogFlowError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
-import type { Project, ProjectStore } from '../auth/projects.ts';
+import type { Project } from '../auth/projects.ts';
 import type { IngestPath } from '../ingest/ingest.ts';
 import type { SearchBackend } from '../stores/types.ts';
 import { apiKeyOf, KEY_HINT } from './auth.ts';
@@ -14,8 +14,13 @@ import { fieldsAnswer, histogramAnswer, searchAnswer } from './search-routes.ts'
 import { parseScope, TAIL_PARAMS } from './search-params.ts';
 import { serveTail } from './tail.ts';
 
+/** Which active project an API key belongs to (null: none); throws a transient error when it cannot tell. */
+export interface KeyChecker {
+  authenticate(key: string): Promise<Project | null>;
+}
+
 export interface HttpAppOptions {
-  projects: ProjectStore;
+  projects: KeyChecker;
   /** The one ingest path every protocol's decoder hands its records to. */
   ingest: IngestPath;
   search: SearchBackend;
