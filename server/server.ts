@@ -6,6 +6,7 @@ import { KeyDirectory } from './auth/key-directory.ts';
 import { openPool } from './db.ts';
 import { HttpApp } from './http/app.ts';
 import { IngestPath } from './ingest/ingest.ts';
+import { limitsOf, RedisLimiter } from './ingest/limits.ts';
 import { connectFailFast, connectOrIgnore, readDurabilityRisk } from './queue/redis.ts';
 import { EventStream } from './queue/stream.ts';
 import { createSearchBackend } from './stores/registry.ts';
@@ -28,7 +29,11 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
   void keys.start();
   const app = new HttpApp({
     projects: keys,
-    ingest: new IngestPath({ queue: { append: (entries) => stream.appendEncoded(entries), backlog: () => stream.length() }, maxBacklog: settings.LOGFLOW_MAX_BACKLOG }),
+    ingest: new IngestPath({
+      queue: { append: (entries) => stream.appendEncoded(entries), backlog: () => stream.length() },
+      maxBacklog: settings.LOGFLOW_MAX_BACKLOG,
+      limiter: new RedisLimiter(redis, settings.LOGFLOW_NAMESPACE, (id) => limitsOf(keys.project(id), settings)),
+    }),
     search,
     // Live tail reads with a blocking command: a connection of its own, cut when the last reader goes.
     tail: new TailHub(stream, () => {

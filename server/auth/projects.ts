@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { LogFlowError } from '../../shared/errors.ts';
+import { readOverrides, type ProjectOverrides, type ProjectSettingName } from '../../shared/project-settings.ts';
 import { pgError } from '../db.ts';
 
 export interface Project {
@@ -10,6 +11,8 @@ export interface Project {
   created_at: string;
   /** The key's first characters, so a person can tell keys apart; the key itself is never stored. */
   key_prefix: string;
+  /** What the project set for itself (`logflow projects set`); the rest is the installation's. */
+  overrides: ProjectOverrides;
 }
 
 export async function migrateProjects(pool: pg.Pool): Promise<void> {
@@ -22,6 +25,8 @@ export async function migrateProjects(pool: pg.Pool): Promise<void> {
       is_active boolean NOT NULL DEFAULT true,
       created_at timestamptz NOT NULL DEFAULT now()
     )`);
+  // One column for every per-project setting (shared/project-settings.ts): a new one needs no migration.
+  await pool.query(`ALTER TABLE projects ADD COLUMN IF NOT EXISTS overrides jsonb NOT NULL DEFAULT '{}'`);
 }
 
 // Keys are 32 random bytes, so a plain SHA-256 is enough to store them: there is nothing to guess
@@ -36,8 +41,11 @@ export function newApiKey(): string {
 
 const PROJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
-/** The columns a Project is read from. */
-export const PROJECT_COLUMNS = 'id, name, is_active, created_at, key_prefix';
+/**
+ * The columns a Project is read from. overrides through to_jsonb, so a server started before
+ * `logflow migrate` added that column still reads projects (with none).
+ */
+export const PROJECT_COLUMNS = "id, name, is_active, created_at, key_prefix, to_jsonb(projects) -> 'overrides' AS overrides";
 
 /**
  * Projects and their API keys, in PostgreSQL: created, listed, enabled and disabled here; the server
@@ -75,6 +83,19 @@ export class ProjectStore {
     if (!rows[0]) throw new LogFlowError('USAGE', `no project named "${name}"`);
     return toProject(rows[0]);
   }
+
+  /** Sets a project's own settings; null puts one back to the installation's. Servers see it within 10 s. */
+  async set(name: string, changes: Partial<Record<ProjectSettingName, number | null>>): Promise<Project> {
+    const put = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== null));
+    const drop = Object.entries(changes).filter(([, v]) => v === null).map(([k]) => k);
+    const { rows } = await this.pool
+      .query(`UPDATE projects SET overrides = (overrides || $2::jsonb) - $3::text[] WHERE name = $1 RETURNING ${PROJECT_COLUMNS}`, [name, JSON.stringify(put), drop])
+      .catch((err: unknown) => {
+        throw pgError(err, 'changing a project');
+      });
+    if (!rows[0]) throw new LogFlowError('USAGE', `no project named "${name}"`);
+    return toProject(rows[0]);
+  }
 }
 
 export function toProject(row: Record<string, unknown>): Project {
@@ -84,5 +105,6 @@ export function toProject(row: Record<string, unknown>): Project {
     is_active: Boolean(row.is_active),
     created_at: new Date(row.created_at as string).toISOString(),
     key_prefix: String(row.key_prefix ?? ''),
+    overrides: readOverrides(row.overrides),
   };
 }
