@@ -100,7 +100,8 @@ async function measure(build: Build, load: ReturnType<typeof bodies>, redisUrl: 
     // Limits far above what one server takes, so they cost what they cost and never refuse; a build
     // from before per-project limits has no `projects set`.
     try {
-      cli(build, ['projects', 'set', 'bench', '--ingestion-events-rate', '1000000000', '--ingestion-events-burst', '1000000000', '--ingestion-rate', '1000GiB', '--ingestion-burst-size', '1000GiB'], env);
+      const limits = ['--ingestion-events-rate', '1000000000', '--ingestion-events-burst', '1000000000', '--ingestion-rate', '1000GiB', '--ingestion-burst-size', '1000GiB'];
+      execFileSync(process.execPath, [path.join(build.root, 'cli', 'logflow.mjs'), 'projects', 'set', 'bench', ...limits], { env, cwd: build.root, stdio: 'ignore' });
     } catch {
       // no per-project limits in this build
     }
