@@ -105,7 +105,8 @@ function framingOf(endpoint: Endpoint): HostileClass[] {
       // A refused request and a good one in one write: the refusal must not cost the next one.
       const body = bodyOf(c);
       const refused = head({ ...c, headers: { ...c.headers, 'x-api-key': 'lf_wrong', authorization: 'Bearer lf_wrong' } }, [`content-length: ${body.length}`]);
-      return raw('pipelined requests, a refusal between', [401, 200], (s) => s.write(Buffer.concat([Buffer.from(refused), body, Buffer.from(head(c, [`content-length: ${body.length}`, 'connection: close'])), body])), markersOf(c));
+      const rc = raw('pipelined requests, a refusal between', [401, 200], (s) => s.write(Buffer.concat([Buffer.from(refused), body, Buffer.from(head(c, [`content-length: ${body.length}`, 'connection: close'])), body])), markersOf(c));
+      return { ...rc, exactly: [401, 200] };
     }),
     cls('slow headers (slowloris)', 1, (_ctx, c) => raw('slow headers (slowloris)', [408], (s) => trickle(s, Buffer.from(head(c, ['content-length: 2']) + '{}'), 250))),
     cls('slow body', 1, (_ctx, c) => {

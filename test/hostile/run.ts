@@ -212,11 +212,36 @@ function judge(c: HttpCase, a: Answer, previous: string, ledger: Ledger, project
   });
 }
 
+interface RawResponse {
+  status: number;
+  headers: string;
+  body: Buffer;
+}
+
 interface RawAnswer {
+  responses: RawResponse[];
   statuses: number[];
   ms: number;
   timedOut: boolean;
   text: string;
+  /** Bytes after the last whole response that are not one. */
+  trailing: string;
+}
+
+/** The responses on a connection, one after the other, each as long as its Content-Length says. */
+function parseResponses(data: Buffer): { responses: RawResponse[]; trailing: string } {
+  const responses: RawResponse[] = [];
+  let at = 0;
+  while (at < data.length) {
+    const end = data.indexOf('\r\n\r\n', at);
+    const head = end < 0 ? '' : data.subarray(at, end).toString('latin1');
+    const status = /^HTTP\/1\.1 (\d{3}) /.exec(head);
+    const length = /\r\ncontent-length: *(\d+)/i.exec(head);
+    if (!status || !length || end + 4 + Number(length[1]) > data.length) break;
+    responses.push({ status: Number(status[1]), headers: head.toLowerCase(), body: data.subarray(end + 4, end + 4 + Number(length[1])) });
+    at = end + 4 + Number(length[1]);
+  }
+  return { responses, trailing: data.subarray(at).toString('latin1') };
 }
 
 /** Writes a raw case on a socket of its own and reads until the server closes it (or `maxMs`). */
@@ -234,8 +259,9 @@ function sendRaw(port: number, c: RawCase, maxMs: number): Promise<RawAnswer> {
     socket.on('error', () => {});
     socket.on('close', () => {
       clearTimeout(timer);
-      const text = Buffer.concat(chunks).toString('latin1');
-      resolve({ statuses: [...text.matchAll(/(?:^|\r\n)HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1])), ms: Date.now() - started, timedOut, text });
+      const data = Buffer.concat(chunks);
+      const { responses, trailing } = parseResponses(data);
+      resolve({ responses, statuses: responses.map((r) => r.status), ms: Date.now() - started, timedOut, text: data.toString('latin1'), trailing });
     });
     socket.on('connect', () => c.write(socket));
   });
@@ -254,19 +280,18 @@ function judgeRaw(c: RawCase, a: RawAnswer, requestTimeoutMs: number, ledger: Le
     if (s >= 500) violate(`${c.class}: answered ${s}: ${a.text.slice(0, 300)}`);
     else if (!c.expect.includes(s)) violate(`${c.class}: answered ${s}, expected ${c.expect.join(' or ')}: ${a.text.slice(0, 300)}`);
   }
+  if (a.trailing) violate(`${c.class}: wrote what is not an HTTP/1.1 answer with a Content-Length: ${a.trailing.slice(0, 200)}`);
+  if (c.exactly && a.statuses.join('+') !== c.exactly.join('+')) violate(`${c.class}: answered ${a.statuses.join('+') || 'nothing'}, expected ${c.exactly.join(' then ')}`);
   // Each answer's body: JSON, with a message when it refuses.
-  for (const part of a.text.split(/(?=HTTP\/1\.1 \d{3} )/).filter((p) => p.startsWith('HTTP/1.1'))) {
-    const status = Number(part.slice(9, 12));
-    const bodyAt = part.indexOf('\r\n\r\n');
-    const headers = part.slice(0, bodyAt).toLowerCase();
+  for (const r of a.responses) {
     let body: { message?: unknown } | undefined;
     try {
-      body = JSON.parse(Buffer.from(part.slice(bodyAt + 4), 'latin1').toString('utf8')) as typeof body;
+      body = JSON.parse(r.body.toString('utf8')) as typeof body;
     } catch {
-      violate(`${c.class}: answered ${status} with a body that is not JSON: ${part.slice(0, 200)}`);
+      violate(`${c.class}: answered ${r.status} with a body that is not JSON: ${r.body.toString('utf8').slice(0, 200)}`);
       continue;
     }
-    if (!headers.includes('content-type: application/json')) violate(`${c.class}: answered ${status} without a JSON content type`);
-    if (status >= 300 && (typeof body?.message !== 'string' || !body.message)) violate(`${c.class}: answered ${status} without a message`);
+    if (!r.headers.includes('content-type: application/json')) violate(`${c.class}: answered ${r.status} without a JSON content type`);
+    if (r.status >= 300 && (typeof body?.message !== 'string' || !body.message)) violate(`${c.class}: answered ${r.status} without a message`);
   }
 }

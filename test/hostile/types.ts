@@ -63,6 +63,8 @@ export interface RawCase {
   write(socket: net.Socket): void;
   /** Statuses it may be answered with; null: the server may also close without an answer. */
   expect: (number | null)[];
+  /** The answers it must get, in this order (pipelined requests). */
+  exactly?: number[];
   /** Markers of events the server may or may not take (a Content-Length shorter than the body): stored once in every store, or in none. */
   maybe?: string[];
 }
