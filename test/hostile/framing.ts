@@ -53,8 +53,10 @@ function framingOf(endpoint: Endpoint): HostileClass[] {
     }),
     cls('Content-Length shorter than the body', 2, (ctx, c) => {
       // What the length covers is a request (its whole lines may be taken); the rest is not HTTP.
+      // What follows the length is more than blank lines (those the server reads as an idle keep-alive connection, rightly held open).
       const body = bodyOf(c);
-      const n = ctx.rng.int(1, body.length - 1);
+      const lastInk = body.toString('latin1').trimEnd().length - 1;
+      const n = ctx.rng.int(1, Math.max(1, lastInk));
       return raw('Content-Length shorter than the body', [200, 400], (s) => s.write(Buffer.concat([Buffer.from(head(c, [`content-length: ${n}`])), body])), markersOf(c));
     }),
     cls('Content-Length longer than the body', 1, (ctx, c) => {
