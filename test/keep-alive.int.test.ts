@@ -167,6 +167,15 @@ describe('when a keep-alive client is refused and sends again on the same connec
     expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)).message).toMatch(/not valid HTTP/);
   });
 
+  it('does answer a request target that is no URL with JSON, and stays up', async () => {
+    // An absolute-form target node accepts and URL cannot read: it once threw outside the handler's try,
+    // an unhandled rejection that ends the process.
+    const { text } = await raw((socket) => socket.write('GET http://[ HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n'));
+    expect(text).toMatch(/^HTTP\/1\.1 4\d\d /);
+    expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)).message).toEqual(expect.any(String));
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+
   it('does answer a client streaming far more than the limit with 413, and stops reading it soon', async () => {
     let written = 0;
     const { text, ms } = await raw((socket) => {

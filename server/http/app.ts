@@ -80,7 +80,7 @@ export class HttpApp {
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let url = new URL('http://localhost/');
     try {
-      url = new URL(req.url ?? '/', 'http://localhost');
+      url = targetOf(req);
       if (url.pathname === '/logs' && req.method === 'POST') return await this.logs(req, res, url);
       const searchRoute = req.method === 'GET' ? SEARCH_ROUTES.get(url.pathname) : undefined;
       if (searchRoute) return await this.query(req, res, url, searchRoute);
@@ -135,5 +135,14 @@ export class HttpApp {
     const checks = await this.o.health();
     const ok = Object.values(checks).every((v) => v === null);
     sendJson(res, ok ? 200 : 503, { status: ok ? 'ok' : 'degraded', checks: Object.fromEntries(Object.entries(checks).map(([k, v]) => [k, v ?? 'ok'])) });
+  }
+}
+
+/** The request's target as a URL; a 400 for one node accepts and URL cannot read (`http://[`). */
+function targetOf(req: IncomingMessage): URL {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    throw new LogFlowError('BAD_REQUEST', `the request target ${JSON.stringify((req.url ?? '').slice(0, 100))} is not a path LogFlow reads: send a path such as /logs or /search?q=...`);
   }
 }

@@ -100,6 +100,8 @@ function framingOf(endpoint: Endpoint): HostileClass[] {
         [`PRI * HTTP/2.0${CRLF}${CRLF}SM${CRLF}${CRLF}`, [400]],
         [`${c.method} ${'/x'.repeat(10_000)} HTTP/1.1${CRLF}${CRLF}`, [431]],
         [`${CRLF}${CRLF}${CRLF}`, [400, 408, null]],
+        [`${c.method} http://[ HTTP/1.1${CRLF}host: x${CRLF}content-length: ${body.length}${CRLF}${CRLF}`, [400]],
+        [`${c.method} * HTTP/1.1${CRLF}host: x${CRLF}content-length: ${body.length}${CRLF}${CRLF}`, [400, 404]],
       ]);
       return raw('headers that are not headers', expect, (s) => s.write(Buffer.concat([Buffer.from(text, 'latin1'), body])));
     }),
