@@ -255,7 +255,14 @@ function sendRaw(port: number, c: RawCase, maxMs: number): Promise<RawAnswer> {
       timedOut = true;
       socket.destroy();
     }, maxMs);
-    socket.on('data', (b) => chunks.push(b));
+    socket.on('data', (b) => {
+      chunks.push(b);
+      // Answered, and the server keeps the connection for a next request: a client would send one or
+      // close it, so the harness closes it (an idle keep-alive connection is rightly held open).
+      const { responses } = parseResponses(Buffer.concat(chunks));
+      const last = responses.at(-1);
+      if (last && responses.length >= (c.exactly?.length ?? 1) && /\r\nconnection: keep-alive/.test(last.headers)) socket.destroy();
+    });
     socket.on('error', () => {});
     socket.on('close', () => {
       clearTimeout(timer);
