@@ -4,7 +4,9 @@ import { statusOf, type ErrorAnswer } from '../../shared/http.ts';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  // Set one by one rather than passed to writeHead, so they can still be read once sent (getHeader: connection.ts reads `connection`).
+  for (const [name, value] of Object.entries({ 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...headers })) res.setHeader(name, value);
+  res.writeHead(status);
   res.end(text);
 }
 
