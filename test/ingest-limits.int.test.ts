@@ -81,7 +81,7 @@ describe('when one project floods and another sends as usual, through two server
       expect(Number(r.retryAfter)).toBeGreaterThanOrEqual(1);
       expect(r.body).toMatchObject({ error: 'rate_limited', message: expect.stringMatching(/^project "flood" is sending more than its ingest limit of 500 events\/s \(burst 1,000\): nothing was taken/) });
     }
-    expect(calm.length).toBeGreaterThan(10);
+    expect(calm.length).toBeGreaterThan(5);
     expect(new Set(calm)).toEqual(new Set([200]));
   });
 

@@ -179,9 +179,11 @@ export class KeyDirectory {
     return this.o.pool.query({ text, values, query_timeout: this.queryTimeoutMs } as pg.QueryConfig);
   }
 
+  /** Every refreshMs; every 2 s while PostgreSQL cannot be read, so its return is seen at once (and a first query that fails on a stale connection costs 2 s, not 10). */
   private schedule(): void {
     if (this.closed) return;
-    this.timer = setTimeout(() => void this.refresh().finally(() => this.schedule()), this.refreshMs);
+    const delay = this.unreachableSince === undefined ? this.refreshMs : Math.min(2000, this.refreshMs);
+    this.timer = setTimeout(() => void this.refresh().finally(() => this.schedule()), delay);
     this.timer.unref();
   }
 
