@@ -5,7 +5,7 @@
 // 6). And a client streaming gigabytes must not keep the server busy. So a small rest of a body is
 // read and thrown away, keeping the connection; anything larger, or of unknown length, is answered
 // with `Connection: close`, and the connection is then closed gently (the way nginx's lingering close
-// does it), so the client reads the answer rather than a reset.
+// does it, bounded in time and bytes), so the client reads the answer rather than a reset.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { statusOf } from '../../shared/http.ts';
@@ -14,8 +14,9 @@ import { statusOf } from '../../shared/http.ts';
 export const DRAIN_MAX_BYTES = 1024 * 1024;
 /** ... if it arrives within this time; otherwise the connection is closed. */
 export const DRAIN_MAX_MS = 10_000;
-/** After `Connection: close`, what the client still sends is read and discarded this long at most, then the connection is cut. */
+/** After `Connection: close`, what the client still sends is read and discarded this long, or this much, at most; then the connection is cut. */
 export const LINGER_MS = 2_000;
+export const LINGER_MAX_BYTES = 4 * 1024 * 1024;
 
 /** Extra headers for an answer about to be sent: `Connection: close` when the unread rest of the body is not worth reading. */
 export function connectionHeaders(req: IncomingMessage): Record<string, string> {
@@ -49,7 +50,7 @@ function drainable(req: IncomingMessage): boolean {
  * Node ends a `Connection: close` socket when the answer is written and destroys it as soon as that
  * end is flushed; bytes the client is still sending then meet a closed socket, the kernel answers them
  * with a reset, and a reset can reach the client before it read the answer. So, as nginx does: keep
- * reading (and discarding) until the client closes its side too, for LINGER_MS at most.
+ * reading (and discarding) until the client closes its side too, for LINGER_MS and LINGER_MAX_BYTES at most.
  */
 function lingerAfter(req: IncomingMessage, res: ServerResponse): void {
   const socket = req.socket;
@@ -60,6 +61,10 @@ function lingerAfter(req: IncomingMessage, res: ServerResponse): void {
     socket.once('close', () => clearTimeout(timer));
     socket.once('end', () => socket.destroy());
     if (socket.writableFinished) socket.destroySoon();
+    let discarded = 0;
+    req.on('data', (chunk: Buffer) => {
+      if ((discarded += chunk.length) > LINGER_MAX_BYTES) socket.destroy();
+    });
     req.resume();
   });
 }
