@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Settings } from '../shared/config.ts';
 import { errorMessage } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
-import { KeyDirectory } from './auth/key-directory.ts';
+import { COPY_KEPT_MS, KeyDirectory } from './auth/key-directory.ts';
 import { openPool } from './db.ts';
 import { HttpApp } from './http/app.ts';
 import { IngestPath } from './ingest/ingest.ts';
@@ -25,7 +25,15 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
   const search = await createSearchBackend(settings, pool);
   const stream = new EventStream(redis, settings.LOGFLOW_NAMESPACE);
   const keyListKey = `${settings.LOGFLOW_NAMESPACE}:api-keys`;
-  const keys = new KeyDirectory({ pool, log, copy: { load: () => redis.get(keyListKey), save: async (text) => void (await redis.set(keyListKey, text)) } });
+  const keys = new KeyDirectory({
+    pool,
+    log,
+    copy: {
+      load: () => redis.get(keyListKey),
+      save: async (text) => void (await redis.set(keyListKey, text, 'PX', COPY_KEPT_MS)),
+      keep: async () => void (await redis.pexpire(keyListKey, COPY_KEPT_MS)),
+    },
+  });
   void keys.start();
   const app = new HttpApp({
     projects: keys,

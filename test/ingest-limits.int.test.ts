@@ -7,7 +7,7 @@ import { startServer, type RunningServer } from '../server/server.ts';
 import { loadSettings, type Settings } from '../shared/config.ts';
 import { createLogger } from '../shared/logger.ts';
 import { runCli } from './cli.ts';
-import { createTestDatabase, eventually, REDIS_URL, uniqueName } from './helpers.ts';
+import { createTestDatabase, dropRedisNamespace, eventually, REDIS_URL, uniqueName } from './helpers.ts';
 
 // Issue 8 item 13: one project's flood is answered 429 with Retry-After, to that project alone, and
 // the limit holds across several servers behind a load balancer (two here, on one Redis), as Loki's
@@ -49,8 +49,7 @@ describe('when one project floods and another sends as usual, through two server
   afterAll(async () => {
     for (const s of servers) await s.close();
     const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${namespace}:*`);
-    if (keys.length) await redis.del(...keys);
+    await dropRedisNamespace(redis, namespace);
     redis.disconnect();
     await db?.drop();
   });

@@ -9,7 +9,7 @@ import { migrate } from '../server/migrate.ts';
 import { startServer, type RunningServer } from '../server/server.ts';
 import { loadSettings } from '../shared/config.ts';
 import { createLogger } from '../shared/logger.ts';
-import { createTestDatabase, REDIS_URL, uniqueName } from './helpers.ts';
+import { createTestDatabase, dropRedisNamespace, REDIS_URL, uniqueName } from './helpers.ts';
 
 // Issue 8 item 6: a refused request (401, 413, 415, 400, 404 ...) must never make the client's next
 // request on the same keep-alive connection fail. Each refusal below is followed at once by a good
@@ -62,7 +62,7 @@ describe('when a keep-alive client is refused and sends again on the same connec
   afterAll(async () => {
     await server?.close();
     const redis = new Redis(REDIS_URL);
-    await redis.del(`${namespace}:events`);
+    await dropRedisNamespace(redis, namespace);
     redis.disconnect();
     await db?.drop();
   });

@@ -7,7 +7,7 @@ import { migrate } from '../server/migrate.ts';
 import { startServer, type RunningServer } from '../server/server.ts';
 import { loadSettings, type Settings } from '../shared/config.ts';
 import { createLogger } from '../shared/logger.ts';
-import { REDIS_URL, uniqueName } from './helpers.ts';
+import { dropRedisNamespace, REDIS_URL, uniqueName } from './helpers.ts';
 import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.ts';
 
 // Issue 8 item 10: API keys live in PostgreSQL, and ingest must go on while it is away (Redis takes
@@ -45,7 +45,7 @@ describe('when PostgreSQL goes away while clients ship logs', () => {
 
   afterAll(async () => {
     await server?.close();
-    await redis.del(`${namespace}:events`, `${namespace}:api-keys`);
+    await dropRedisNamespace(redis, namespace);
     redis.disconnect();
     postgres?.destroy();
   });

@@ -14,8 +14,14 @@ import { hashKey, PROJECT_COLUMNS, toProject, type Project } from './projects.ts
 /** Where the last list read is kept for servers that start while PostgreSQL is away (Redis). */
 export interface KeyListCopy {
   load(): Promise<string | null>;
+  /** Keeps `text` for COPY_KEPT_MS. */
   save(text: string): Promise<void>;
+  /** Keeps what is there for COPY_KEPT_MS from now. */
+  keep(): Promise<void>;
 }
+
+/** How long the copy outlives the last time a server read PostgreSQL: an installation gone, its copy goes too. */
+export const COPY_KEPT_MS = 7 * 86_400_000;
 
 export interface KeyDirectoryOptions {
   pool: pg.Pool;
@@ -44,6 +50,7 @@ export class KeyDirectory {
   /** Since when PostgreSQL could not be read; undefined while it answers. */
   private unreachableSince?: number;
   private lastSaved?: string;
+  private keptAt = 0;
   private ready?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private closed = false;
@@ -162,13 +169,19 @@ export class KeyDirectory {
     }
   }
 
-  /** Written only when the list changed: a server refreshing every 10 s costs Redis nothing more. */
+  /** Written only when the list changed, and kept longer once an hour: a server refreshing every 10 s costs Redis nothing more. */
   private async saveCopy(list: (Project & { hash: string })[]): Promise<void> {
     const text = JSON.stringify(list);
-    if (!this.o.copy || text === this.lastSaved) return;
+    if (!this.o.copy) return;
     try {
-      await this.o.copy.save(JSON.stringify({ saved_at: new Date().toISOString(), projects: list } satisfies SavedList));
-      this.lastSaved = text;
+      if (text !== this.lastSaved) {
+        await this.o.copy.save(JSON.stringify({ saved_at: new Date().toISOString(), projects: list } satisfies SavedList));
+        this.lastSaved = text;
+        this.keptAt = Date.now();
+      } else if (Date.now() - this.keptAt > 3_600_000) {
+        await this.o.copy.keep();
+        this.keptAt = Date.now();
+      }
     } catch (err) {
       this.o.log.debug({ err: errorMessage(err) }, 'the list of API keys could not be saved in Redis; saved at the next refresh');
     }
