@@ -103,6 +103,14 @@ async function measure(build: Build, load: Load, redisUrl: string, profileDir?: 
   try {
     cli(build, ['migrate'], env);
     const key = (JSON.parse(cli(build, ['projects', 'create', 'bench', '--json'], env)) as { api_key: string }).api_key;
+    // Limits far above what one server takes, so they cost what they cost and never refuse; a build
+    // from before per-project limits has no `projects set`.
+    try {
+      const limits = ['--ingestion-events-rate', '1000000000', '--ingestion-events-burst', '1000000000', '--ingestion-rate', '1000GiB', '--ingestion-burst-size', '1000GiB'];
+      execFileSync(process.execPath, [path.join(build.root, 'cli', 'logflow.mjs'), 'projects', 'set', 'bench', ...limits], { env, cwd: build.root, stdio: 'ignore' });
+    } catch {
+      // no per-project limits in this build
+    }
     const nodeFlags = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
     server = spawn(process.execPath, [...nodeFlags, path.join(build.root, 'cli', 'logflow.mjs'), 'server'], { env, cwd: build.root, stdio: ['ignore', 'ignore', 'ignore'] });
     const url = `http://127.0.0.1:${port}`;

@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { PROJECT_SETTINGS } from '../shared/project-settings.ts';
 import { EXIT, runCommand } from './run.ts';
 
 // Each subcommand is declared here (flags and help) and implemented in commands/<name>.ts, loaded only
@@ -56,6 +57,12 @@ projects
   .command('enable <name>')
   .description('accept the project’s key again')
   .action((name) => runCommand(async () => (await import('./commands/projects.ts')).setActive(name, true)));
+// One flag per per-project setting (shared/project-settings.ts); `default` puts it back to the installation's.
+const projectsSet = projects
+  .command('set <name>')
+  .description('set the project’s own settings over the installation’s (`default`: back to the installation’s); servers apply them within 10 s');
+for (const s of Object.values(PROJECT_SETTINGS)) projectsSet.option(`--${s.flag} ${s.value}`, `${s.description} (default: ${s.setting})`);
+projectsSet.action((name, o) => runCommand(async () => (await import('./commands/projects.ts')).set(name, o)));
 
 const deadLetters = program.command('dead-letters').description('see, replay or drop the events a store refused (kept with the reason, never dropped silently)');
 deadLetters

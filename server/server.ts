@@ -2,11 +2,13 @@ import type { AddressInfo } from 'node:net';
 import type { Settings } from '../shared/config.ts';
 import { errorMessage } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
-import { ProjectStore } from './auth/projects.ts';
+import { COPY_KEPT_MS, KeyDirectory } from './auth/key-directory.ts';
 import { openPool } from './db.ts';
 import { HttpApp } from './http/app.ts';
 import { IngestPath } from './ingest/ingest.ts';
+import { limitsOf, RedisLimiter } from './ingest/limits.ts';
 import { openQueue } from './queue/open.ts';
+import { connectFailFast, connectOrIgnore } from './queue/redis.ts';
 import { createSearchBackend } from './stores/registry.ts';
 import { TailHub } from './tail/hub.ts';
 
@@ -20,14 +22,34 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
   const pool = openPool(settings.DATABASE_URL, 10);
   const queue = await openQueue(settings, 'fail-fast');
   const search = await createSearchBackend(settings, pool);
+  // Ingest's own state in Redis beside the queue: the copy of the key list (for a PostgreSQL outage)
+  // and the per-project rate limits.
+  const redis = connectFailFast(settings.REDIS_URL);
+  await connectOrIgnore(redis);
+  const keyListKey = `${settings.LOGFLOW_NAMESPACE}:api-keys`;
+  const keys = new KeyDirectory({
+    pool,
+    log,
+    copy: {
+      load: () => redis.get(keyListKey),
+      save: async (text) => void (await redis.set(keyListKey, text, 'PX', COPY_KEPT_MS)),
+      keep: async () => void (await redis.pexpire(keyListKey, COPY_KEPT_MS)),
+    },
+  });
+  void keys.start();
   const app = new HttpApp({
-    projects: new ProjectStore(pool),
-    ingest: new IngestPath({ queue, maxBacklog: settings.LOGFLOW_MAX_BACKLOG }),
+    projects: keys,
+    ingest: new IngestPath({
+      queue,
+      maxBacklog: settings.LOGFLOW_MAX_BACKLOG,
+      limiter: new RedisLimiter(redis, settings.LOGFLOW_NAMESPACE, (id) => limitsOf(keys.project(id), settings)),
+    }),
     search,
     // Live tail reads with a blocking command: a follower of its own, closed when the last reader goes.
     tail: new TailHub(queue, log),
     log,
     maxBodyBytes: settings.LOGFLOW_MAX_BODY_BYTES,
+    requestTimeoutMs: settings.LOGFLOW_REQUEST_TIMEOUT_MS,
     health: async () => ({
       redis: await queue.check().then(() => null, errorMessage),
       postgres: await pool.query('SELECT 1').then(() => null, errorMessage),
@@ -38,6 +60,8 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
   try {
     address = await app.listen(settings.LOGFLOW_PORT, settings.LOGFLOW_HOST);
   } catch (err) {
+    keys.close();
+    redis.disconnect();
     queue.close();
     await pool.end();
     throw err;
@@ -51,8 +75,10 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
     close: () =>
       (closing ??= (async () => {
         await app.close().catch(() => {});
+        keys.close();
         await search.close().catch(() => {});
         queue.close();
+        redis.disconnect();
         await pool.end().catch(() => {});
       })()),
   };

@@ -1,4 +1,5 @@
 import { ConfigError } from './errors.ts';
+import { parseBytes } from './size.ts';
 
 // Every setting once: its environment variable, how its value is read, its default and its
 // description. The description is the documentation (README) and the error message when a value is
@@ -52,6 +53,12 @@ const int =
 
 const text = (raw: string): string => raw;
 
+const bytes = (raw: string): number => {
+  const n = parseBytes(raw);
+  if (n === undefined || !Number.isSafeInteger(n)) throw new Invalid('must be a size such as 4MiB, 500KB or 1048576');
+  return n;
+};
+
 const trimmed = (raw: string): string => {
   const value = raw.trim();
   if (!value) throw new Invalid('must not be blank');
@@ -91,7 +98,14 @@ const SETTINGS = {
     'prefix of Redis keys and OpenSearch index names, so several installations (or tests) can share one Redis and one OpenSearch',
   ),
   LOGFLOW_MAX_BODY_BYTES: required(int(1024, 1 << 30), 5 * 1024 * 1024, 'largest POST /logs body accepted, after gzip is undone'),
+  LOGFLOW_REQUEST_TIMEOUT_MS: required(int(1000, 3_600_000), 30_000, 'longest a request may take to arrive, headers and body, before the server answers 408 and closes the connection (slow or stalled clients)'),
   LOGFLOW_MAX_BACKLOG: required(int(1, 1e9), 1_000_000, 'stream entries not yet acknowledged by every sink above which ingest answers 429'),
+  // Per-project ingest limits (token buckets shared by every server through Redis), as Loki's
+  // per-tenant limits; each project can set its own (logflow projects set). 0: no limit.
+  LOGFLOW_INGESTION_RATE: required(bytes, 8 * 1024 * 1024, 'bytes of events per second a project may send on average, unless it sets its own (0: no limit)'),
+  LOGFLOW_INGESTION_BURST_SIZE: required(bytes, 32 * 1024 * 1024, 'bytes of events a project may send at once above its rate'),
+  LOGFLOW_INGESTION_EVENTS_RATE: required(int(0, 1e9), 20_000, 'events per second a project may send on average, unless it sets its own (0: no limit)'),
+  LOGFLOW_INGESTION_EVENTS_BURST: required(int(0, 1e10), 100_000, 'events a project may send at once above its rate'),
   LOGFLOW_CLAIM_IDLE_MS: required(int(100, 86_400_000), 30_000, 'how long an entry stays with a silent worker before another worker claims it'),
   LOGFLOW_WORKER_BATCH: required(int(1, 10_000), 500, 'stream entries a worker reads and writes at a time'),
   LOGFLOW_LOG_LEVEL: required(oneOf(LOG_LEVELS), 'info', 'level of LogFlow’s own logs (pino, on stderr)'),

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import pg from 'pg';
 
 // Each test owns its Redis keys (namespace), its database and its index names, and removes them.
@@ -31,6 +32,16 @@ export async function createTestDatabase(): Promise<{ url: string; name: string;
       await c.end();
     },
   };
+}
+
+/** Deletes every Redis key of a namespace (the stream, dead letters, the key list, limits ...). */
+export async function dropRedisNamespace(redis: Redis, namespace: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 1000);
+    if (keys.length) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
 }
 
 /** Deletes a namespace's indices and index template from OpenSearch. */

@@ -8,7 +8,7 @@ import { startServer, type RunningServer } from '../server/server.ts';
 import { loadSettings } from '../shared/config.ts';
 import type { LogEvent } from '../shared/event.ts';
 import { createLogger } from '../shared/logger.ts';
-import { createTestDatabase, REDIS_URL, uniqueName } from './helpers.ts';
+import { createTestDatabase, dropRedisNamespace, REDIS_URL, uniqueName } from './helpers.ts';
 
 // POST /logs as agents other than `logflow ship` send to it, unchanged: what each sends, and what the
 // stream then holds (the stores' side is test/ingest-stores.int.test.ts).
@@ -40,7 +40,7 @@ describe('when other agents POST /logs as they are', () => {
 
   afterAll(async () => {
     await server?.close();
-    await redis.del(stream, `${namespace}:dead-letter`);
+    await dropRedisNamespace(redis, namespace);
     redis.disconnect();
     await db?.drop();
   });

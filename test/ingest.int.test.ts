@@ -8,7 +8,7 @@ import { startServer, type RunningServer } from '../server/server.ts';
 import { loadSettings, type Settings } from '../shared/config.ts';
 import { errorOfAnswer, RefusedEventsError } from '../shared/http.ts';
 import { createLogger } from '../shared/logger.ts';
-import { createTestDatabase, REDIS_URL, uniqueName } from './helpers.ts';
+import { createTestDatabase, dropRedisNamespace, REDIS_URL, uniqueName } from './helpers.ts';
 
 const log = createLogger('silent');
 const event = (extra: Record<string, unknown> = {}) => ({ timestamp: '2026-11-01T10:00:00Z', service: 'api', level: 'INFO', message: 'hello', ...extra });
@@ -48,7 +48,7 @@ describe('when clients POST /logs and GET /search', () => {
 
   afterAll(async () => {
     await server?.close();
-    await redis.del(stream, `${namespace}:dead-letter`);
+    await dropRedisNamespace(redis, namespace);
     redis.disconnect();
     await db?.drop();
   });

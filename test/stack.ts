@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort, runCli, startCli, stop } from './cli.ts';
-import { createTestDatabase, dropOpenSearchNamespace, eventually, OPENSEARCH_URL, REDIS_URL, uniqueName } from './helpers.ts';
+import { createTestDatabase, dropOpenSearchNamespace, dropRedisNamespace, eventually, OPENSEARCH_URL, REDIS_URL, uniqueName } from './helpers.ts';
 
 export interface Stack {
   env: NodeJS.ProcessEnv;
@@ -76,7 +76,7 @@ export async function startStack(o: { opensearch: boolean; workerEnv?: NodeJS.Pr
       await stop(stack.server);
       await stop(stack.worker);
       const redis = new Redis(REDIS_URL);
-      await redis.del(`${namespace}:events`, `${namespace}:dead-letter`);
+      await dropRedisNamespace(redis, namespace);
       redis.disconnect();
       if (o.opensearch) await dropOpenSearchNamespace(namespace);
       await db.drop();

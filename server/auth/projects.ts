@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { LogFlowError } from '../../shared/errors.ts';
+import { readOverrides, type ProjectOverrides, type ProjectSettingName } from '../../shared/project-settings.ts';
 import { pgError } from '../db.ts';
 
 export interface Project {
@@ -10,6 +11,8 @@ export interface Project {
   created_at: string;
   /** The key's first characters, so a person can tell keys apart; the key itself is never stored. */
   key_prefix: string;
+  /** What the project set for itself (`logflow projects set`); the rest is the installation's. */
+  overrides: ProjectOverrides;
 }
 
 export async function migrateProjects(pool: pg.Pool): Promise<void> {
@@ -22,6 +25,8 @@ export async function migrateProjects(pool: pg.Pool): Promise<void> {
       is_active boolean NOT NULL DEFAULT true,
       created_at timestamptz NOT NULL DEFAULT now()
     )`);
+  // One column for every per-project setting (shared/project-settings.ts): a new one needs no migration.
+  await pool.query(`ALTER TABLE projects ADD COLUMN IF NOT EXISTS overrides jsonb NOT NULL DEFAULT '{}'`);
 }
 
 // Keys are 32 random bytes, so a plain SHA-256 is enough to store them: there is nothing to guess
@@ -36,14 +41,18 @@ export function newApiKey(): string {
 
 const PROJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
-/** Projects and their API keys, in PostgreSQL, with a short cache in front of key checks. */
-export class ProjectStore {
-  private readonly cache = new Map<string, { project: Project | null; until: number }>();
+/**
+ * The columns a Project is read from. overrides through to_jsonb, so a server started before
+ * `logflow migrate` added that column still reads projects (with none).
+ */
+export const PROJECT_COLUMNS = "id, name, is_active, created_at, key_prefix, to_jsonb(projects) -> 'overrides' AS overrides";
 
-  constructor(
-    private readonly pool: pg.Pool,
-    private readonly cacheMs = 10_000,
-  ) {}
+/**
+ * Projects and their API keys, in PostgreSQL: created, listed, enabled and disabled here; the server
+ * checks keys through a KeyDirectory (key-directory.ts), which keeps working while PostgreSQL is away.
+ */
+export class ProjectStore {
+  constructor(private readonly pool: pg.Pool) {}
 
   /** Creates a project; the key is returned here once and only its hash is kept. */
   async create(name: string): Promise<{ project: Project; apiKey: string }> {
@@ -54,7 +63,7 @@ export class ProjectStore {
     try {
       const { rows } = await this.pool.query(
         `INSERT INTO projects (name, api_key_hash, key_prefix) VALUES ($1, $2, $3)
-         RETURNING id, name, is_active, created_at, key_prefix`,
+         RETURNING ${PROJECT_COLUMNS}`,
         [name, hashKey(apiKey), apiKey.slice(0, 8)],
       );
       return { project: toProject(rows[0]), apiKey };
@@ -65,46 +74,37 @@ export class ProjectStore {
   }
 
   async list(): Promise<Project[]> {
-    const { rows } = await this.pool.query('SELECT id, name, is_active, created_at, key_prefix FROM projects ORDER BY id');
+    const { rows } = await this.pool.query(`SELECT ${PROJECT_COLUMNS} FROM projects ORDER BY id`);
     return rows.map(toProject);
   }
 
   async setActive(name: string, active: boolean): Promise<Project> {
-    const { rows } = await this.pool.query('UPDATE projects SET is_active = $2 WHERE name = $1 RETURNING id, name, is_active, created_at, key_prefix', [name, active]);
+    const { rows } = await this.pool.query(`UPDATE projects SET is_active = $2 WHERE name = $1 RETURNING ${PROJECT_COLUMNS}`, [name, active]);
     if (!rows[0]) throw new LogFlowError('USAGE', `no project named "${name}"`);
-    this.cache.clear();
     return toProject(rows[0]);
   }
 
-  /**
-   * The active project a key belongs to, or null. Answers are cached for a few seconds so a busy
-   * ingest path costs PostgreSQL almost nothing; deactivating a project takes effect within that time.
-   * Throws a transient error when PostgreSQL cannot be asked.
-   */
-  async authenticate(key: string): Promise<Project | null> {
-    const hash = hashKey(key);
-    const now = Date.now();
-    const hit = this.cache.get(hash);
-    if (hit && hit.until > now) return hit.project;
-    let project: Project | null;
-    try {
-      const { rows } = await this.pool.query('SELECT id, name, is_active, created_at, key_prefix FROM projects WHERE api_key_hash = $1', [hash]);
-      project = rows[0] && rows[0].is_active ? toProject(rows[0]) : null;
-    } catch (err) {
-      throw pgError(err, 'checking an API key');
-    }
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { project, until: now + this.cacheMs });
-    return project;
+  /** Sets a project's own settings; null puts one back to the installation's. Servers see it within 10 s. */
+  async set(name: string, changes: Partial<Record<ProjectSettingName, number | null>>): Promise<Project> {
+    const put = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== null));
+    const drop = Object.entries(changes).filter(([, v]) => v === null).map(([k]) => k);
+    const { rows } = await this.pool
+      .query(`UPDATE projects SET overrides = (overrides || $2::jsonb) - $3::text[] WHERE name = $1 RETURNING ${PROJECT_COLUMNS}`, [name, JSON.stringify(put), drop])
+      .catch((err: unknown) => {
+        throw pgError(err, 'changing a project');
+      });
+    if (!rows[0]) throw new LogFlowError('USAGE', `no project named "${name}"`);
+    return toProject(rows[0]);
   }
 }
 
-function toProject(row: Record<string, unknown>): Project {
+export function toProject(row: Record<string, unknown>): Project {
   return {
     id: Number(row.id),
     name: String(row.name),
     is_active: Boolean(row.is_active),
     created_at: new Date(row.created_at as string).toISOString(),
     key_prefix: String(row.key_prefix ?? ''),
+    overrides: readOverrides(row.overrides),
   };
 }

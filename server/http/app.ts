@@ -2,10 +2,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { LogFlowError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
-import type { Project, ProjectStore } from '../auth/projects.ts';
+import type { Project } from '../auth/projects.ts';
 import type { IngestPath } from '../ingest/ingest.ts';
 import type { SearchBackend } from '../stores/types.ts';
 import { apiKeyOf, KEY_HINT } from './auth.ts';
+import { answerClientError, connectionHeaders, settleConnection } from './connection.ts';
 import { answerLogs, readLogsRequest } from './logs.ts';
 import { isPageRequest, servePage } from './page.ts';
 import { PROTOCOL_ROUTES } from './protocols.ts';
@@ -16,8 +17,13 @@ import { fieldsAnswer, histogramAnswer, searchAnswer } from './search-routes.ts'
 import { parseScope, TAIL_PARAMS } from './search-params.ts';
 import { serveTail } from './tail.ts';
 
+/** Which active project an API key belongs to (null: none); throws a transient error when it cannot tell. */
+export interface KeyChecker {
+  authenticate(key: string): Promise<Project | null>;
+}
+
 export interface HttpAppOptions {
-  projects: ProjectStore;
+  projects: KeyChecker;
   /** The one ingest path every protocol's decoder hands its records to. */
   ingest: IngestPath;
   search: SearchBackend;
@@ -25,6 +31,8 @@ export interface HttpAppOptions {
   tail?: TailHub;
   log: Logger;
   maxBodyBytes: number;
+  /** How long a request (headers and body) may take to arrive before it is answered 408 and its connection closed. */
+  requestTimeoutMs?: number;
   /** Checks each dependency for GET /healthz; name → error message, or null when it answers. */
   health: () => Promise<Record<string, string | null>>;
 }
@@ -51,8 +59,12 @@ export class HttpApp {
   }
 
   async listen(port: number, host: string): Promise<AddressInfo> {
-    const server = createServer((req, res) => void this.route(req, res));
+    const requestTimeout = this.o.requestTimeoutMs ?? 30_000;
+    // A slow or stalled client (slowloris) holds a connection for requestTimeout at most; node checks
+    // its connections every connectionsCheckingInterval, so that is kept well below it.
+    const server = createServer({ requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.min(1000, requestTimeout / 4) }, (req, res) => void this.route(req, res));
     server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
+    server.on('clientError', answerClientError);
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -74,9 +86,10 @@ export class HttpApp {
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    let url = new URL('http://localhost/');
     let protocol: ProtocolRoute | undefined;
     try {
+      url = targetOf(req);
       if (url.pathname === '/logs' && req.method === 'POST') return await this.logs(req, res, url);
       // OTLP, Elasticsearch and Loki, each answering in its own terms (protocols.ts). GET / is
       // Elasticsearch's only when the request is no browser's: the page is served after this line.
@@ -88,18 +101,22 @@ export class HttpApp {
       if (url.pathname === '/healthz' && req.method === 'GET') return await this.healthz(res);
       if (isPageRequest(req, url)) return await servePage(req, res, url, this.o.log);
       if (['/logs', '/healthz', '/tail', ...SEARCH_ROUTES.keys()].includes(url.pathname)) {
-        return sendJson(res, 405, { error: 'method_not_allowed', message: `${req.method} is not allowed on ${url.pathname}` });
+        return sendJson(res, 405, { error: 'method_not_allowed', message: `${req.method} is not allowed on ${url.pathname}` }, connectionHeaders(req));
       }
-      sendJson(res, 404, { error: 'not_found', message: `no route ${url.pathname}: use POST /logs (or OTLP's POST /v1/logs, Elasticsearch's POST /_bulk, Loki's POST /loki/api/v1/push), GET /search, /search/histogram, /search/fields, /tail or /healthz` });
+      sendJson(res, 404, { error: 'not_found', message: `no route ${url.pathname}: use POST /logs (or OTLP's POST /v1/logs, Elasticsearch's POST /_bulk, Loki's POST /loki/api/v1/push), GET /search, /search/histogram, /search/fields, /tail or /healthz` }, connectionHeaders(req));
     } catch (err) {
       if (!(err instanceof LogFlowError) || err.code === 'SERVER_ERROR') this.o.log.error({ err, path: url.pathname }, 'request failed');
       else if (err.transient) this.o.log.warn({ err: err.message, path: url.pathname }, 'dependency unavailable');
-      if (!res.headersSent) {
-        if (protocol) protocol.sendError(req, res, err);
-        else sendError(res, err);
+      if (!res.headersSent && !res.destroyed) {
+        if (protocol) {
+          // Set first, so settleConnection reads it back whatever headers the protocol's answer adds.
+          for (const [name, value] of Object.entries(connectionHeaders(req))) res.setHeader(name, value);
+          protocol.sendError(req, res, err);
+        } else sendError(res, err, {}, connectionHeaders(req));
       }
-      // Stop reading a body we refused, so a client streaming gigabytes does not keep us busy.
-      if (!req.complete) req.destroy();
+    } finally {
+      // A body left unread (a refusal): read the small rest so the connection serves the next request, or close it gently.
+      settleConnection(req, res);
     }
   }
 
@@ -138,5 +155,14 @@ export class HttpApp {
     const checks = await this.o.health();
     const ok = Object.values(checks).every((v) => v === null);
     sendJson(res, ok ? 200 : 503, { status: ok ? 'ok' : 'degraded', checks: Object.fromEntries(Object.entries(checks).map(([k, v]) => [k, v ?? 'ok'])) });
+  }
+}
+
+/** The request's target as a URL; a 400 for one node accepts and URL cannot read (`http://[`). */
+function targetOf(req: IncomingMessage): URL {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    throw new LogFlowError('BAD_REQUEST', `the request target ${JSON.stringify((req.url ?? '').slice(0, 100))} is not a path LogFlow reads: send a path such as /logs or /search?q=...`);
   }
 }

@@ -29,19 +29,7 @@ export async function readBody(req: IncomingMessage, maxBytes: number, o: BodyOp
   if (!['identity', '', 'gzip', 'x-gzip', 'deflate', 'snappy'].includes(encoding)) {
     throw new LogFlowError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding "${encoding}" is not supported: send the body plain, gzip-, deflate- or snappy-compressed`);
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > maxBytes) throw tooLarge(maxBytes);
-      chunks.push(chunk);
-    }
-  } catch (err) {
-    if (err instanceof LogFlowError) throw err;
-    throw new LogFlowError('BAD_REQUEST', `the body could not be read: ${(err as Error).message}`);
-  }
-  const raw = Buffer.concat(chunks, size);
+  const raw = await readRaw(req, maxBytes);
   if (o.snappy || encoding === 'snappy') return await unsnappyBlock(raw, maxBytes);
   const options = { maxOutputLength: maxBytes };
   try {
@@ -75,6 +63,33 @@ function snappyLength(raw: Buffer): number | undefined {
     if (b < 0x80) return length;
   }
   return undefined;
+}
+
+/**
+ * The body as it came, up to maxBytes. Read by events rather than `for await`, whose early exit
+ * destroys the request and with it the connection, before the 413 could be written.
+ */
+function readRaw(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (err?: LogFlowError) => {
+      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      if (err) {
+        req.pause();
+        reject(err);
+      } else resolve(Buffer.concat(chunks, size));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) finish(tooLarge(maxBytes));
+      else chunks.push(chunk);
+    };
+    const onEnd = () => finish();
+    const onError = (err: Error) => finish(new LogFlowError('BAD_REQUEST', `the body could not be read: ${err.message}`));
+    const onClose = () => finish(new LogFlowError('BAD_REQUEST', 'the body could not be read: the connection closed before it ended'));
+    req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+  });
 }
 
 function tooLarge(maxBytes: number): LogFlowError {

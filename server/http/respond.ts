@@ -4,15 +4,17 @@ import { statusOf, type ErrorAnswer } from '../../shared/http.ts';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  // Set one by one rather than passed to writeHead, so they can still be read once sent (getHeader: connection.ts reads `connection`).
+  for (const [name, value] of Object.entries({ 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...headers })) res.setHeader(name, value);
+  res.writeHead(status);
   res.end(text);
 }
 
 /** Every error is JSON: a stable code and a message a person can act on; 429/503 say when to come back. */
-export function sendError(res: ServerResponse, err: unknown, extra: Pick<ErrorAnswer, 'accepted' | 'rejected'> = {}): void {
+export function sendError(res: ServerResponse, err: unknown, extra: Pick<ErrorAnswer, 'accepted' | 'rejected'> = {}, moreHeaders: Record<string, string> = {}): void {
   const { e, status, headers } = errorStatus(err);
   const body: ErrorAnswer = { error: e.code.toLowerCase(), message: e.message, ...extra };
-  sendJson(res, status, body, headers);
+  sendJson(res, status, body, { ...moreHeaders, ...headers });
 }
 
 /** An error's status and the headers that go with it (Retry-After on 429 and 503), for every protocol's answer alike. */

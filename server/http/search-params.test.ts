@@ -40,6 +40,9 @@ describe('when reading search parameters', () => {
     [`cursor=${Buffer.from('[1e300,"x"]').toString('base64url')}`, /^cursor is not one this server gave out/],
     [`cursor=${Buffer.from('[1.5,"x"]').toString('base64url')}`, /^cursor/],
     ['cursor=garbage', /^cursor/],
+    // An event id with a NUL or a lone surrogate: no stored event has one, and PostgreSQL refused it with a 500.
+    [`cursor=${Buffer.from('[1700000000000,"a\\u0000b"]').toString('base64url')}`, /^cursor is not one this server gave out/],
+    [`cursor=${Buffer.from('[1700000000000,"\\ud800"]').toString('base64url')}`, /^cursor is not one this server gave out/],
     ['limit=0', /^limit must be a whole number from 1 to 1000/],
     ['limit=', /^limit/],
     ['limit=2.5', /^limit/],

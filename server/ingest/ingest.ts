@@ -9,6 +9,7 @@ import type { IngestRecord, RecordDefaults } from '../../shared/normalize/record
 import { formatIso } from '../../shared/parse/time.ts';
 import type { EventQueue } from '../queue/queue.ts';
 import { eventIdFor } from './event-id.ts';
+import type { IngestLimiter } from './limits.ts';
 
 /** What ingest needs of the queue: append events (as JSON text) all or none, and how many wait. */
 export type IngestQueue = Pick<EventQueue, 'appendEncoded' | 'backlog'>;
@@ -29,15 +30,17 @@ export interface IngestOptions {
   queue: IngestQueue;
   /** Backlog above which ingest answers "slow down" (429) rather than fill the queue. */
   maxBacklog: number;
+  /** Per-project limits (limits.ts): a project over them is answered 429 alone. */
+  limiter?: IngestLimiter;
   /** The clock, for tests. */
   now?: () => number;
 }
 
 /**
  * Normalises each record, gives an event_id to those without one, appends what is good to the queue in
- * one go, and says per record what happened. Throws a transient LogFlowError (BACKPRESSURE, 429, or
- * QUEUE_UNAVAILABLE, 503, each with retryAfterSeconds) when nothing was taken and the same request can
- * succeed later: the decoder answers "send it all again".
+ * one go, and says per record what happened. Throws a transient LogFlowError (BACKPRESSURE or
+ * RATE_LIMITED, 429, or QUEUE_UNAVAILABLE, 503, each with retryAfterSeconds) when nothing was taken and
+ * the same request can succeed later: the decoder answers "send it all again".
  */
 export class IngestPath {
   private backlog = { value: 0, at: -Infinity };
@@ -47,6 +50,7 @@ export class IngestPath {
   async ingest(projectId: number, records: readonly IngestRecord[], defaults: RecordDefaults = {}): Promise<IngestResult> {
     const now = this.o.now?.() ?? Date.now();
     await this.checkBacklog(now);
+    if (this.o.limiter) await this.o.limiter.take(projectId, records.length, recordBytes(records));
     const ingestTs = formatIso(now)!;
     const outcomes: RecordOutcome[] = new Array(records.length);
     const refused: Rejection[] = [];
@@ -95,6 +99,13 @@ export class IngestPath {
       throw new LogFlowError('BACKPRESSURE', `the ingest backlog is full (${this.backlog.value} events waiting for the stores): retry later`, { transient: true, retryAfterSeconds: 5 });
     }
   }
+}
+
+/** What a request costs against its project's bytes limit: its records' text as sent (a Loki-like "line bytes"). */
+function recordBytes(records: readonly IngestRecord[]): number {
+  let n = 0;
+  for (const r of records) n += (r.json?.length ?? 0) + (r.line?.length ?? 0);
+  return n;
 }
 
 function unavailable(err: unknown): LogFlowError {

@@ -1,6 +1,7 @@
 import type { Level } from '../levels.ts';
 import type { LogEvent } from '../event.ts';
 import type { Query } from './tree.ts';
+import { wellFormed } from '../parse/unicode.ts';
 
 /** Earliest and latest instant every store can hold (JavaScript's own range, ±8.64e15 ms). */
 export const MIN_TIME_MS = -8.64e15;
@@ -99,7 +100,8 @@ export function decodeCursor(text: string): Cursor | undefined {
     if (!Array.isArray(v) || v.length !== 2) return undefined;
     const [ms, id] = v as unknown[];
     if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < MIN_TIME_MS || ms > MAX_TIME_MS) return undefined;
-    if (typeof id !== 'string' || id.length > 1000) return undefined;
+    // No stored event has an id with a NUL or a lone surrogate (ingest makes text well-formed), and PostgreSQL refuses them in a query.
+    if (typeof id !== 'string' || id.length > 1000 || wellFormed(id) !== id) return undefined;
     return { timestampMs: ms, eventId: id };
   } catch {
     return undefined; // not a cursor of ours

@@ -1,0 +1,305 @@
+// Sends a seeded stream of hostile requests (every endpoint's classes, and HTTP broken by framing.ts)
+// at running servers, good events of another project beside them on the same keep-alive connections,
+// and holds every answer to the harness's rules: never 5xx; JSON, with a message when it refuses; a
+// keep-alive connection never fails because the request before was refused; good events are taken;
+// the server lets go of a broken connection within its request timeout. Which events the server took
+// is kept in a ledger, for stores.ts to count in every store.
+import { existsSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { ENDPOINTS } from './endpoints.ts';
+import { framingClasses } from './framing.ts';
+import { goodEvent, ndjson } from './build.ts';
+import { Rng, type CaseContext, type HostileClass, type HttpCase, type RawCase } from './types.ts';
+
+export interface HostileOptions {
+  seed: number;
+  /** Hostile requests to send (good ones beside them are not counted). */
+  requests: number;
+  /** Base URLs of the servers (one search backend each); every request goes to one of them. */
+  servers: string[];
+  keys: CaseContext['keys'];
+  maxBodyBytes: number;
+  requestTimeoutMs: number;
+  /** Keep-alive connections used at once. */
+  lanes?: number;
+}
+
+/** Which events the servers said they took, by marker, and for which project. */
+export interface Ledger {
+  accepted: Map<string, 'hostile' | 'other'>;
+  refused: Set<string>;
+  /** Events a broken request may or may not have delivered: once in every store, or in none. */
+  maybe: Set<string>;
+  /** Where each marker was sent: the class, the request and its answer, for the report of what went wrong. */
+  origin: Map<string, string>;
+}
+
+export interface Figures {
+  seed: number;
+  byClass: Map<string, { tried: number; answers: Map<string, number> }>;
+  answers: Map<string, number>;
+  violations: string[];
+  violationCount: number;
+  ledger: Ledger;
+  goodRequests: number;
+  slowestMs: number;
+}
+
+const MAX_VIOLATIONS_KEPT = 30;
+
+/**
+ * Issue 8 item 8 (search answers 503 "all shards failed" while a new index starts) is fixed on main
+ * (server/stores/opensearch/ready.ts, 812c89e) and not on the branch this harness was written on:
+ * there, and only there, such an answer is counted as known rather than as a violation. Once that
+ * file is here, every 5xx is a violation again, with nothing to remove.
+ */
+const SEARCH_503_FIXED = existsSync(fileURLToPath(new URL('../../server/stores/opensearch/ready.ts', import.meta.url)));
+function knownSearch503(status: number, text: string): boolean {
+  return !SEARCH_503_FIXED && status === 503 && text.includes('all shards failed');
+}
+
+export async function runHostile(o: HostileOptions): Promise<Figures> {
+  const rng = new Rng(o.seed);
+  const run = (o.seed >>> 0).toString(36);
+  let n = 0;
+  const ctx: CaseContext = { rng, marker: () => `hq${run}x${n++}z`, fcSeed: () => rng.int(0, 2 ** 31 - 1), keys: o.keys, maxBodyBytes: o.maxBodyBytes, requestTimeoutMs: o.requestTimeoutMs, now: Date.now() };
+  const classes: HostileClass[] = [...ENDPOINTS.flatMap((e) => e.classes), ...framingClasses(ENDPOINTS)];
+  const total = classes.reduce((a, c) => a + c.weight, 0);
+  const pick = () => {
+    let x = rng.next() * total;
+    for (const c of classes) if ((x -= c.weight) < 0) return c;
+    return classes.at(-1)!;
+  };
+  const f: Figures = { seed: o.seed, byClass: new Map(), answers: new Map(), violations: [], violationCount: 0, ledger: { accepted: new Map(), refused: new Set(), maybe: new Set(), origin: new Map() }, goodRequests: 0, slowestMs: 0 };
+  const httpCases: HttpCase[] = [];
+  const rawCases: RawCase[] = [];
+  for (let i = 0; i < o.requests; i++) {
+    const c = pick().make(ctx);
+    if (c.kind === 'http') httpCases.push(c);
+    else rawCases.push(c);
+  }
+  // Good requests of another project, one after each hostile one on the same lane, half of the time.
+  const bystanders = httpCases.map(() => (rng.chance(0.5) ? { ...ndjson(ctx, 'good, another project', Array.from({ length: rng.int(1, 4) }, () => goodEvent(ctx, 'bystander'))), headers: { 'content-type': 'application/x-ndjson', 'x-api-key': o.keys.other }, expect: [200] } : undefined));
+  const violate = (what: string) => {
+    f.violationCount++;
+    if (f.violations.length < MAX_VIOLATIONS_KEPT) f.violations.push(what);
+  };
+  const count = (cls: string, answer: string) => {
+    const byClass = f.byClass.get(cls) ?? { tried: 0, answers: new Map<string, number>() };
+    f.byClass.set(cls, byClass);
+    byClass.tried++;
+    byClass.answers.set(answer, (byClass.answers.get(answer) ?? 0) + 1);
+    f.answers.set(answer, (f.answers.get(answer) ?? 0) + 1);
+  };
+
+  const agent = new http.Agent({ keepAlive: true, maxSockets: o.lanes ?? 4 });
+  let next = 0;
+  const lane = async () => {
+    let previous = 'none';
+    while (next < httpCases.length) {
+      const i = next++;
+      const c = httpCases[i]!;
+      for (let r = 0; r < (c.repeat ?? 1); r++) {
+        const a = await send(agent, rng.pick(o.servers), c);
+        f.slowestMs = Math.max(f.slowestMs, a.ms);
+        count(c.class, a.error ? `error ${a.error}` : String(a.status));
+        judge(c, a, previous, f.ledger, 'hostile', violate);
+        previous = c.class;
+      }
+      const good = bystanders[i];
+      if (good) {
+        const a = await send(agent, rng.pick(o.servers), good);
+        f.goodRequests++;
+        judge(good, a, previous, f.ledger, 'other', violate);
+      }
+    }
+  };
+  const portOf = (url: string) => Number(new URL(url).port);
+  let nextRaw = 0;
+  const rawLane = async () => {
+    while (nextRaw < rawCases.length) {
+      const c = rawCases[nextRaw++]!;
+      const a = await sendRaw(portOf(rng.pick(o.servers)), c, o.requestTimeoutMs * 2 + 8000);
+      f.slowestMs = Math.max(f.slowestMs, a.ms);
+      count(c.class, a.statuses.length ? a.statuses.join('+') : 'closed');
+      judgeRaw(c, a, o.requestTimeoutMs, f.ledger, violate);
+    }
+  };
+  try {
+    await Promise.all([...Array.from({ length: o.lanes ?? 4 }, lane), ...Array.from({ length: 16 }, rawLane)]);
+  } finally {
+    agent.destroy();
+  }
+  return f;
+}
+
+interface Answer {
+  status?: number;
+  error?: string;
+  contentType?: string;
+  text: string;
+  ms: number;
+}
+
+function send(agent: http.Agent, base: string, c: HttpCase): Promise<Answer> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const headers = { ...c.headers, ...(c.body && !c.chunked ? { 'content-length': String(c.body.length) } : {}) };
+    const req = http.request(`${base}${c.path}`, { method: c.method, agent, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (b: Buffer) => chunks.push(b));
+      res.on('end', () => resolve({ status: res.statusCode, contentType: res.headers['content-type'], text: Buffer.concat(chunks).toString(), ms: Date.now() - started }));
+      res.on('error', (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message, text: '', ms: Date.now() - started }));
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message, text: '', ms: Date.now() - started }));
+    if (c.body && c.chunked) {
+      for (let i = 0; i < c.body.length; i += 65_536) req.write(c.body.subarray(i, i + 65_536));
+      req.end();
+    } else req.end(c.body);
+  });
+}
+
+/** Holds one answer to the rules, and writes what the server took into the ledger. */
+function judge(c: HttpCase, a: Answer, previous: string, ledger: Ledger, project: 'hostile' | 'other', violate: (what: string) => void): void {
+  const where = `${c.class}: ${c.method} ${c.path.slice(0, 80)}`;
+  const markers = c.markers ?? [];
+  if (a.error || a.status === undefined) {
+    violate(`${where}: no answer (${a.error}) on a keep-alive connection, after "${previous}"`);
+    for (const m of markers) if (m) ledger.maybe.add(m);
+    return;
+  }
+  if (knownSearch503(a.status, a.text)) return;
+  if (a.status >= 500) violate(`${where}: answered ${a.status}: ${a.text.slice(0, 200)}`);
+  if (c.expect && !c.expect.includes(a.status)) violate(`${where}: answered ${a.status}, expected ${c.expect.join(' or ')}: ${a.text.slice(0, 200)}`);
+  let body: { accepted?: unknown; rejected?: unknown; error?: unknown; message?: unknown } | undefined;
+  try {
+    body = JSON.parse(a.text) as typeof body;
+  } catch {
+    violate(`${where}: answered ${a.status} with a body that is not JSON: ${a.text.slice(0, 100)}`);
+  }
+  if (!a.contentType?.startsWith('application/json')) violate(`${where}: answered ${a.status} as ${a.contentType}, not JSON`);
+  if (a.status >= 300 && (typeof body?.error !== 'string' || typeof body?.message !== 'string' || body.message === '')) violate(`${where}: refused (${a.status}) without an error code and a message: ${a.text.slice(0, 100)}`);
+  if (c.maybe) {
+    const tookSome = a.status === 200 || (typeof body?.accepted === 'number' && body.accepted > 0);
+    for (const m of c.maybe) {
+      ledger.origin.set(m, `${where}, answered ${a.status} ${a.text.slice(0, 160)}`);
+      if (tookSome) ledger.maybe.add(m);
+      else ledger.refused.add(m);
+    }
+  }
+  if (!markers.length) return;
+  // Which records the server took: all (200), all but the listed ones (400 with rejected), or none.
+  const rejected = new Map<number, string>();
+  let took = false;
+  if (a.status === 200) took = true;
+  else if (a.status === 400 && Array.isArray(body?.rejected) && typeof body?.accepted === 'number') {
+    took = true;
+    for (const r of body.rejected as { index: number; reason: string }[]) rejected.set(r.index, r.reason);
+    if (body.accepted + rejected.size !== markers.length) violate(`${where}: ${markers.length} records sent, ${body.accepted} accepted and ${rejected.size} rejected`);
+  }
+  const origin = `${where} [${Object.entries(c.headers).map(([k, v]) => `${k}: ${v.slice(0, 40)}`).join('; ')}] record ${'{i}'} of ${markers.length}, answered ${a.status} ${a.text.slice(0, 160)}`;
+  markers.forEach((m, i) => {
+    const taken = took && !rejected.has(i);
+    if (m) ledger.origin.set(m, origin.replace('{i}', String(i)));
+    if (!taken && took && (c.good ?? []).includes(i)) violate(`${where}: a good event (record ${i}) beside bad ones was refused: ${rejected.get(i)}`);
+    if (!m) return;
+    if (taken) {
+      ledger.accepted.set(m, project);
+      ledger.refused.delete(m);
+    } else if (!ledger.accepted.has(m)) ledger.refused.add(m);
+  });
+}
+
+interface RawResponse {
+  status: number;
+  headers: string;
+  body: Buffer;
+}
+
+interface RawAnswer {
+  responses: RawResponse[];
+  statuses: number[];
+  ms: number;
+  timedOut: boolean;
+  text: string;
+  /** Bytes after the last whole response that are not one. */
+  trailing: string;
+}
+
+/** The responses on a connection, one after the other, each as long as its Content-Length says. */
+function parseResponses(data: Buffer): { responses: RawResponse[]; trailing: string } {
+  const responses: RawResponse[] = [];
+  let at = 0;
+  while (at < data.length) {
+    const end = data.indexOf('\r\n\r\n', at);
+    const head = end < 0 ? '' : data.subarray(at, end).toString('latin1');
+    const status = /^HTTP\/1\.1 (\d{3}) /.exec(head);
+    const length = /\r\ncontent-length: *(\d+)/i.exec(head);
+    if (!status || !length || end + 4 + Number(length[1]) > data.length) break;
+    responses.push({ status: Number(status[1]), headers: head.toLowerCase(), body: data.subarray(end + 4, end + 4 + Number(length[1])) });
+    at = end + 4 + Number(length[1]);
+  }
+  return { responses, trailing: data.subarray(at).toString('latin1') };
+}
+
+/** Writes a raw case on a socket of its own and reads until the server closes it (or `maxMs`). */
+function sendRaw(port: number, c: RawCase, maxMs: number): Promise<RawAnswer> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      socket.destroy();
+    }, maxMs);
+    socket.on('data', (b) => {
+      chunks.push(b);
+      // Answered, and the server keeps the connection for a next request: a client would send one or
+      // close it, so the harness closes it (an idle keep-alive connection is rightly held open).
+      const { responses } = parseResponses(Buffer.concat(chunks));
+      const last = responses.at(-1);
+      if (last && responses.length >= (c.exactly?.length ?? 1) && /\r\nconnection: keep-alive/.test(last.headers)) socket.destroy();
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      clearTimeout(timer);
+      const data = Buffer.concat(chunks);
+      const { responses, trailing } = parseResponses(data);
+      resolve({ responses, statuses: responses.map((r) => r.status), ms: Date.now() - started, timedOut, text: data.toString('latin1'), trailing });
+    });
+    socket.on('connect', () => c.write(socket));
+  });
+}
+
+function judgeRaw(c: RawCase, a: RawAnswer, requestTimeoutMs: number, ledger: Ledger, violate: (what: string) => void): void {
+  for (const m of c.maybe ?? []) {
+    if (!ledger.accepted.has(m)) ledger.maybe.add(m);
+    ledger.origin.set(m, `${c.class}: answered ${a.statuses.join('+') || 'nothing'}`);
+  }
+  // A broken or slow request is let go of within the request timeout, node's check of it and the linger after an answer.
+  if (a.timedOut || a.ms > requestTimeoutMs + 5000) return violate(`${c.class}: the server held the connection for ${a.ms} ms (request timeout ${requestTimeoutMs} ms)${a.timedOut ? ', and still did' : ''}`);
+  if (!a.statuses.length && !c.expect.includes(null)) violate(`${c.class}: closed without an answer`);
+  for (const s of a.statuses) {
+    if (knownSearch503(s, a.text)) continue;
+    if (s >= 500) violate(`${c.class}: answered ${s}: ${a.text.slice(0, 300)}`);
+    else if (!c.expect.includes(s)) violate(`${c.class}: answered ${s}, expected ${c.expect.join(' or ')}: ${a.text.slice(0, 300)}`);
+  }
+  if (a.trailing) violate(`${c.class}: wrote what is not an HTTP/1.1 answer with a Content-Length: ${a.trailing.slice(0, 200)}`);
+  const seen = a.responses.map((r) => (knownSearch503(r.status, r.body.toString('utf8')) ? 200 : r.status));
+  if (c.exactly && seen.join('+') !== c.exactly.join('+')) violate(`${c.class}: answered ${a.statuses.join('+') || 'nothing'}, expected ${c.exactly.join(' then ')}`);
+  // Each answer's body: JSON, with a message when it refuses.
+  for (const r of a.responses) {
+    let body: { message?: unknown } | undefined;
+    try {
+      body = JSON.parse(r.body.toString('utf8')) as typeof body;
+    } catch {
+      violate(`${c.class}: answered ${r.status} with a body that is not JSON: ${r.body.toString('utf8').slice(0, 200)}`);
+      continue;
+    }
+    if (!r.headers.includes('content-type: application/json')) violate(`${c.class}: answered ${r.status} without a JSON content type`);
+    if (r.status >= 300 && (typeof body?.message !== 'string' || !body.message)) violate(`${c.class}: answered ${r.status} without a message`);
+  }
+}
