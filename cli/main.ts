@@ -43,6 +43,7 @@ projects
   .command('create <name>')
   .description('create a project and print its API key (shown once, stored hashed)')
   .option('--json', 'print {"id","name","api_key"} as JSON')
+  .option('--retention <days>', 'how long its logs are kept, e.g. 7d or 90d (default: LOGFLOW_RETENTION_DAYS)')
   .action((name, o) => runCommand(async () => (await import('./commands/projects.ts')).create(name, o)));
 projects
   .command('list')
@@ -63,6 +64,15 @@ const projectsSet = projects
   .description('set the project’s own settings over the installation’s (`default`: back to the installation’s); servers apply them within 10 s');
 for (const s of Object.values(PROJECT_SETTINGS)) projectsSet.option(`--${s.flag} ${s.value}`, `${s.description} (default: ${s.setting})`);
 projectsSet.action((name, o) => runCommand(async () => (await import('./commands/projects.ts')).set(name, o)));
+
+program
+  .command('retention')
+  .description('remove what is past retention from every store now (--now), or show what would go (--dry-run)')
+  .option('--dry-run', 'list what is past retention, per store and project, and change nothing')
+  .option('--now', 'remove it now (waits for a run another process holds), as the workers do every LOGFLOW_RETENTION_EVERY_MS')
+  .option('--sinks <list>', 'stores to look at (env LOGFLOW_SINKS)')
+  .option('--json', 'print what was (or would be) removed as JSON lines')
+  .action((o) => runCommand(async () => (await import('./commands/retention.ts')).retention(o)));
 
 const deadLetters = program.command('dead-letters').description('see, replay or drop the events a store refused (kept with the reason, never dropped silently)');
 deadLetters

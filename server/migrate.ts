@@ -35,6 +35,11 @@ export async function migrate(settings: Settings, log: Logger, o: { storesMayWai
         await sink.close();
       }
     }
+    if (sinks.includes('postgres')) {
+      const { partitionLogs } = await import('./stores/postgres/convert.ts');
+      const moved = await partitionLogs(pool, { log });
+      if (moved !== undefined) log.info({ rows: moved }, 'the logs table is partitioned now: retention drops whole days of it');
+    }
     log.info({ database: new URL(settings.DATABASE_URL).pathname.slice(1), sinks }, 'migrated');
   } finally {
     queue.close();

@@ -1,5 +1,6 @@
 import { ConfigError } from './errors.ts';
 import { parseBytes } from './size.ts';
+import { MAX_RETENTION_DAYS } from './retention.ts';
 
 // Every setting once: its environment variable, how its value is read, its default and its
 // description. The description is the documentation (README) and the error message when a value is
@@ -108,6 +109,12 @@ const SETTINGS = {
   LOGFLOW_INGESTION_EVENTS_BURST: required(int(0, 1e10), 100_000, 'events a project may send at once above its rate'),
   LOGFLOW_CLAIM_IDLE_MS: required(int(100, 86_400_000), 30_000, 'how long an entry stays with a silent worker before another worker claims it'),
   LOGFLOW_WORKER_BATCH: required(int(1, 10_000), 500, 'stream entries a worker reads and writes at a time'),
+  LOGFLOW_RETENTION_DAYS: required(
+    int(1, MAX_RETENTION_DAYS),
+    30,
+    'days of logs every store keeps (today and that many whole UTC days before it), for projects without a retention of their own (logflow projects set NAME --retention 7d)',
+  ),
+  LOGFLOW_RETENTION_EVERY_MS: required(int(0, 7 * 86_400_000), 3_600_000, 'how often workers run retention (between them all, once); 0: workers leave it to logflow retention --now'),
   LOGFLOW_LOG_LEVEL: required(oneOf(LOG_LEVELS), 'info', 'level of LogFlow’s own logs (pino, on stderr)'),
   LOGFLOW_URL: required(url('http', 'https'), 'http://127.0.0.1:8080', 'server that ship and search talk to'),
   LOGFLOW_API_KEY: optional(trimmed, 'project API key for ship and search'),

@@ -4,6 +4,7 @@
 // A new per-project setting (retention, ...) is one more entry here and, where it is used, one read of
 // `project.overrides`.
 import type { Settings } from './config.ts';
+import { parseRetention, showRetention } from './retention.ts';
 import { parseBytes } from './size.ts';
 
 export interface ProjectSetting {
@@ -75,6 +76,14 @@ export const PROJECT_SETTINGS = {
     description: 'events the project may send at once above its rate',
     parse: count,
     show: (n) => `${showCount(n)} events`,
+  },
+  retention_days: {
+    flag: 'retention',
+    value: '<days>',
+    setting: 'LOGFLOW_RETENTION_DAYS',
+    description: 'how long the project\'s events are kept, in whole days or weeks (7d, 90d, 2w): shorter or longer than the installation\'s',
+    parse: parseRetention,
+    show: showRetention,
   },
 } satisfies Record<string, ProjectSetting>;
 

@@ -43,6 +43,9 @@ export async function startStack(o: { opensearch: boolean; workerEnv?: NodeJS.Pr
     LOGFLOW_URL: `http://127.0.0.1:${port}`,
     LOGFLOW_LOG_LEVEL: 'warn',
     LOGFLOW_STATE_DIR: stateDir,
+    // Tests send events of fixed dates (2026-11-01, ...): they must stay searchable whatever day the
+    // suite runs. Retention's own tests set theirs.
+    LOGFLOW_RETENTION_DAYS: '36500',
     ...(o.opensearch ? { OPENSEARCH_URL } : {}),
   };
   const migrated = await runCli(['migrate'], env);

@@ -14,6 +14,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { LogEvent } from '../../shared/event.ts';
 import { migrateProjects } from '../../server/auth/projects.ts';
 import { documentId, indexFor, indexPattern, indexTemplate, templateName, toDocument } from '../../server/stores/opensearch/mapping.ts';
+import { LogPartitions } from '../../server/stores/postgres/partitions.ts';
 import { migrateLogs } from '../../server/stores/postgres/schema.ts';
 import { ROW_COLUMNS, toRow } from '../../server/stores/postgres/sink.ts';
 import { cpuSecondsOf } from './proc.ts';
@@ -172,6 +173,8 @@ export async function copyCeiling(events: LogEvent[]): Promise<Ceiling> {
   try {
     const chunks: string[] = [];
     for (let i = 0; i < events.length; i += 1000) chunks.push(events.slice(i, i + 1000).map(csvLine).join(''));
+    // COPY routes rows into the partitions, which must be there first (the sink makes them as it goes).
+    await new LogPartitions(pool).ensure(events);
     const client = await pool.connect();
     try {
       const { rows } = await client.query('SELECT pg_backend_pid() AS pid');

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../shared/event.ts';
 import { migrateProjects, ProjectStore } from '../../server/auth/projects.ts';
+import { LogPartitions } from '../../server/stores/postgres/partitions.ts';
 import { fromRow, LOG_COLUMNS, type LogRow } from '../../server/stores/postgres/query.ts';
 import { migrateLogs } from '../../server/stores/postgres/schema.ts';
 import { createPostgresSink } from '../../server/stores/postgres/sink.ts';
@@ -45,6 +46,8 @@ describe('when the bench copies events into PostgreSQL', () => {
     const mine = (projectId: number) => events.map((e) => ({ ...e, project_id: projectId }));
     const results = await createPostgresSink({ pool: viaSink.pool }).write(mine(viaSink.projectId));
     expect(results.every((r) => r.status === 'ok')).toBe(true);
+    // COPY routes rows into partitions that must be there first, as the sink makes them.
+    await new LogPartitions(viaCopy.pool).ensure(mine(viaCopy.projectId));
     const client = await viaCopy.pool.connect();
     try {
       await copyRows(client, [mine(viaCopy.projectId).map(csvLine).join('')]);

@@ -8,6 +8,7 @@ import pg from 'pg';
 import type { LogEvent } from '../../shared/event.ts';
 import { hashKey, migrateProjects } from '../../server/auth/projects.ts';
 import { documentId, indexFor, indexPattern, indexTemplate, templateName, toDocument } from '../../server/stores/opensearch/mapping.ts';
+import { LogPartitions } from '../../server/stores/postgres/partitions.ts';
 import { migrateLogs } from '../../server/stores/postgres/schema.ts';
 import { toRow } from '../../server/stores/postgres/sink.ts';
 import { copyRows, csvLine, putTemplate, sendBulk } from './ceilings.ts';
@@ -165,13 +166,19 @@ async function loadPostgres(where: Where, d: Dataset, collect?: (e: LogEvent, i:
   const t0 = performance.now();
   await dropDatabase(where.database);
   await adminQuery(`CREATE DATABASE ${where.database}`);
-  const pool = pgPool(where.database, 1);
+  const pool = pgPool(where.database, 2);
   await migrateProjects(pool);
   await migrateLogs(pool);
-  await pool.end();
+  // COPY routes rows into partitions that must be there first: every day of the span, per project.
+  const days: LogEvent[] = [];
+  for (let ms = d.spanStartMs - DAY; ms <= d.spanEndMs + DAY; ms += DAY) {
+    for (const p of PROJECTS) days.push({ ...sampleEvent(), project_id: p.id, timestamp: new Date(ms).toISOString(), ingest_ts: new Date(ms).toISOString() });
+  }
   await withClient(where.database, async (c) => {
     for (const p of PROJECTS) await c.query('INSERT INTO projects (id, name, api_key_hash, key_prefix) VALUES ($1, $2, $3, $4)', [p.id, p.name, hashKey(p.key), p.key.slice(0, 8)]);
     await c.query("SELECT setval(pg_get_serial_sequence('projects', 'id'), (SELECT max(id) FROM projects))");
+    await new LogPartitions(pool).ensure(days);
+    await pool.end();
     // Indexes are built once after the rows are in (PostgreSQL's advice for a bulk load), from
     // their own definitions; those backing constraints stay, as the rows must meet them.
     const { rows: indexes } = await c.query(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'logs' AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = 'logs'::regclass)`);

@@ -1,8 +1,8 @@
 import { loadSettings } from '../../shared/config.ts';
 import { LogFlowError } from '../../shared/errors.ts';
 import { PROJECT_SETTINGS, projectSetting, type ProjectSettingName } from '../../shared/project-settings.ts';
-import type { Project } from '../../server/auth/projects.ts';
-import { ProjectStore, migrateProjects } from '../../server/auth/projects.ts';
+import { parseRetention } from '../../shared/retention.ts';
+import { ProjectStore, migrateProjects, type Project } from '../../server/auth/projects.ts';
 import { ensureDatabase, openPool } from '../../server/db.ts';
 
 async function withStore<T>(fn: (store: ProjectStore) => Promise<T>): Promise<T> {
@@ -18,8 +18,19 @@ async function withStore<T>(fn: (store: ProjectStore) => Promise<T>): Promise<T>
   }
 }
 
-export async function create(name: string, o: { json?: boolean }): Promise<void> {
-  const { project, apiKey } = await withStore((s) => s.create(name));
+/** --retention as days, or null for `default` (the installation's); throws a usage error a person can act on. */
+function retentionDays(text: string): number | null {
+  if (text.trim().toLowerCase() === 'default') return null;
+  try {
+    return parseRetention(text);
+  } catch (err) {
+    throw new LogFlowError('USAGE', `--retention: ${(err as Error).message}, or default`);
+  }
+}
+
+export async function create(name: string, o: { json?: boolean; retention?: string }): Promise<void> {
+  const days = o.retention === undefined ? null : retentionDays(o.retention);
+  const { project, apiKey } = await withStore((s) => s.create(name, days === null ? {} : { retention_days: days }));
   if (o.json) {
     process.stdout.write(JSON.stringify({ id: project.id, name: project.name, api_key: apiKey }) + '\n');
   } else {

@@ -55,16 +55,16 @@ export class ProjectStore {
   constructor(private readonly pool: pg.Pool) {}
 
   /** Creates a project; the key is returned here once and only its hash is kept. */
-  async create(name: string): Promise<{ project: Project; apiKey: string }> {
+  async create(name: string, overrides: ProjectOverrides = {}): Promise<{ project: Project; apiKey: string }> {
     if (!PROJECT_NAME.test(name)) {
       throw new LogFlowError('USAGE', `project name "${name}" must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit`);
     }
     const apiKey = newApiKey();
     try {
       const { rows } = await this.pool.query(
-        `INSERT INTO projects (name, api_key_hash, key_prefix) VALUES ($1, $2, $3)
+        `INSERT INTO projects (name, api_key_hash, key_prefix, overrides) VALUES ($1, $2, $3, $4)
          RETURNING ${PROJECT_COLUMNS}`,
-        [name, hashKey(apiKey), apiKey.slice(0, 8)],
+        [name, hashKey(apiKey), apiKey.slice(0, 8), JSON.stringify(overrides)],
       );
       return { project: toProject(rows[0]), apiKey };
     } catch (err) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketOf, earlierBuckets } from './time-bucket.ts';
+import { bucketNamed, bucketOf, earlierBuckets, olderSpan, spanOf } from './time-bucket.ts';
 
 const INGEST = '2026-11-15T12:00:00.000Z';
 
@@ -51,5 +51,24 @@ describe('when a coarser bucket is chosen', () => {
       { period: 'day', parts: ['2020', '01', '05'] },
     ]);
     expect(earlierBuckets('2026-11-01T00:00:00.000Z', bucketOf('2026-11-01T00:00:00.000Z', INGEST)!)).toEqual([]);
+  });
+});
+
+describe('when telling what time a bucket holds', () => {
+  it('does give a day and a month their UTC span, and older what lies before the months that get their own', () => {
+    expect(spanOf({ period: 'day', parts: ['2026', '12', '31'] })).toEqual({ startMs: Date.parse('2026-12-31T00:00:00Z'), endMs: Date.parse('2027-01-01T00:00:00Z') });
+    expect(spanOf({ period: 'month', parts: ['2024', '02'] })).toEqual({ startMs: Date.parse('2024-02-01T00:00:00Z'), endMs: Date.parse('2024-03-01T00:00:00Z') });
+    expect(spanOf({ period: 'older', parts: [] })).toBeUndefined();
+    expect(olderSpan(INGEST)).toEqual({ endMs: Date.parse('2024-10-01T00:00:00Z') });
+    // What older holds ends where the oldest month bucket starts, for the same ingest time.
+    expect(bucketOf(new Date(olderSpan(INGEST).endMs - 1).toISOString(), INGEST)?.period).toBe('older');
+    expect(bucketOf(new Date(olderSpan(INGEST).endMs).toISOString(), INGEST)?.period).toBe('month');
+  });
+
+  it('does read back the names the stores give buckets, and nothing else', () => {
+    expect(bucketNamed('2026.11.02', '.')).toEqual({ period: 'day', parts: ['2026', '11', '02'] });
+    expect(bucketNamed('2024-03', '-')).toEqual({ period: 'month', parts: ['2024', '03'] });
+    expect(bucketNamed('older', '-')).toEqual({ period: 'older', parts: [] });
+    for (const name of ['2026.13', '2026.02.30', '2026-11-02', 'x', '2026.1.2', '2026.11.02.01']) expect(bucketNamed(name, '.')).toBeUndefined();
   });
 });

@@ -83,3 +83,38 @@ function partsOf(ms: number, period: Period): string[] {
   const [year, month, day] = iso.slice(0, iso.indexOf('T')).split(/(?<=\d)-/) as [string, string, string];
   return period === 'month' ? [year, month] : [year, month, day];
 }
+
+/** The instants a bucket holds, [startMs, endMs); startMs undefined: from the beginning of time. */
+export interface Span {
+  startMs?: number;
+  endMs: number;
+}
+
+/**
+ * The instants a day or month bucket holds. Undefined for `older`, whose end depends on when its
+ * events came in (see olderSpan); a store that keeps one finds out from what it holds.
+ */
+export function spanOf(bucket: Bucket): Span | undefined {
+  const [year, month, day] = bucket.parts.map(Number) as [number, number, number | undefined];
+  if (bucket.period === 'day') return { startMs: Date.UTC(year, month - 1, day), endMs: Date.UTC(year, month - 1, day! + 1) };
+  if (bucket.period === 'month') return { startMs: Date.UTC(year, month - 1, 1), endMs: Date.UTC(year, month, 1) };
+  return undefined;
+}
+
+/** Everything an event ingested at ingestIso would find `older`: before the first month that still gets a bucket of its own. */
+export function olderSpan(ingestIso: string): Span {
+  const ingest = new Date(Date.parse(ingestIso));
+  return { endMs: Date.UTC(ingest.getUTCFullYear(), ingest.getUTCMonth() - DAY_MONTHS - MONTH_MONTHS, 1) };
+}
+
+/** The bucket a store named by its parts (an index's `2026.11.02`, a file's `2026-11`, `older`); undefined for any other name. */
+export function bucketNamed(name: string, separator: string): Bucket | undefined {
+  if (name === 'older') return { period: 'older', parts: [] };
+  const parts = name.split(separator);
+  const ok = /^[+-]?\d{4,6}$/.test(parts[0] ?? '') && parts.slice(1).every((p) => /^\d{2}$/.test(p));
+  if (!ok || (parts.length !== 2 && parts.length !== 3)) return undefined;
+  const bucket: Bucket = { period: parts.length === 3 ? 'day' : 'month', parts };
+  // Only names the stores write: the parts must be the bucket's own (no 2026-13, no 2026-02-30).
+  const start = spanOf(bucket)!.startMs!;
+  return Number.isFinite(start) && partsOf(start, bucket.period).join(separator) === name ? bucket : undefined;
+}

@@ -1,6 +1,8 @@
 import type { LogEvent } from '../../shared/event.ts';
 import type { FieldsQuery, FieldsResult, HistogramQuery, QueryScope, SearchPage, SearchQuery } from '../../shared/query/search.ts';
 import type { SinkName } from '../../shared/config.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { RetentionPolicy } from '../../shared/retention.ts';
 
 /** What a store says about one event of a batch. */
 export type WriteResult =
@@ -43,5 +45,35 @@ export interface SearchBackend {
   bounds(scope: QueryScope): Promise<{ minMs: number; maxMs: number } | undefined>;
   /** Field names and frequent values over the newest matching events. */
   fields(query: FieldsQuery): Promise<FieldsResult>;
+  close(): Promise<void>;
+}
+
+/** One thing retention removed (or, in a dry run, would remove). */
+export interface Removal {
+  store: SinkName;
+  /**
+   * partition: a PostgreSQL leaf (one project's day, month or older range); index: a whole OpenSearch
+   * index (no project keeps it any more); documents: one project's events in an index kept for
+   * projects that keep data longer; file: a daily (monthly, older) archive file of one project.
+   */
+  kind: 'partition' | 'index' | 'documents' | 'file';
+  /** The table, index or file (relative to LOGFLOW_FILE_DIR). */
+  name: string;
+  /** Whose events they are; undefined: every project's (an index), or every project without a retention of its own (documents). */
+  projectId?: number;
+  /** Every event removed is older than this (ISO 8601). */
+  before: string;
+  /** Events removed; undefined where the store cannot tell without reading it all (files). */
+  events?: number;
+  bytes?: number;
+}
+
+/** A store's retention: it removes what is past each project's retention, whole where it can. */
+export interface StoreRetention {
+  readonly store: SinkName;
+  /** What it removes from, as the run record names it: 'postgres', 'opensearch:<namespace>', 'file:<host>:<dir>'. */
+  readonly target: string;
+  /** Removes (dryRun: only lists) what is past retention at nowMs; also makes what the coming days need (PostgreSQL's partitions). */
+  apply(policy: RetentionPolicy, run: { nowMs: number; dryRun: boolean; log: Logger }): Promise<Removal[]>;
   close(): Promise<void>;
 }

@@ -40,7 +40,8 @@ describe('when the worker moves events into PostgreSQL and files', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     dir = await mkdtemp(path.join(os.tmpdir(), 'logflow-worker-'));
-    settingsEnv = { DATABASE_URL: db.url, REDIS_URL, LOGFLOW_NAMESPACE: uniqueName('t'), LOGFLOW_FILE_DIR: dir };
+    // Events of fixed dates, kept whatever day the suite runs (retention runs in the worker).
+    settingsEnv = { DATABASE_URL: db.url, REDIS_URL, LOGFLOW_NAMESPACE: uniqueName('t'), LOGFLOW_FILE_DIR: dir, LOGFLOW_RETENTION_DAYS: '36500' };
     settings = loadSettings({ ...settingsEnv, LOGFLOW_SINKS: 'postgres,file' });
     await migrate(settings, log);
     pool = openPool(db.url);

@@ -5,7 +5,8 @@ import { errorMessage } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { openPool } from '../db.ts';
 import { openQueue } from '../queue/open.ts';
-import { createSink } from '../stores/registry.ts';
+import { RetentionTimer } from '../retention/timer.ts';
+import { createRetention, createSink } from '../stores/registry.ts';
 import { SinkWorker } from './sink-worker.ts';
 
 export interface WorkerOptions {
@@ -15,6 +16,8 @@ export interface WorkerOptions {
   /** Stable across restarts of the same worker (e.g. a container's hostname), so it resumes its own pending entries at once. */
   consumer?: string;
   trimEveryMs?: number;
+  /** When the first retention tick is, and how often it looks whether a store is due (tests); LOGFLOW_RETENTION_EVERY_MS says how often it runs. */
+  retentionTicks?: { firstAfterMs: number; everyMs: number };
 }
 
 /** The indexer: one SinkWorker per sink, and the trimming of what every sink has finished with. */
@@ -68,7 +71,27 @@ export class Worker {
       );
     }, this.o.trimEveryMs ?? 5000);
     this.trimTimer.unref();
+    await this.startRetention(getPool);
     log.info({ sinks: this.sinks, consumer }, 'worker started');
+  }
+
+  /** Retention of the stores this worker writes to, on a timer shared with every other worker. */
+  private async startRetention(pool: () => pg.Pool): Promise<void> {
+    const { settings, log } = this.o;
+    if (settings.LOGFLOW_RETENTION_EVERY_MS === 0) return;
+    const stores = await Promise.all(this.sinks.map((name) => createRetention(name, settings, pool)));
+    const timer = new RetentionTimer({
+      pool: pool(),
+      stores,
+      defaultDays: settings.LOGFLOW_RETENTION_DAYS,
+      log: log.child({ part: 'retention' }),
+      everyMs: settings.LOGFLOW_RETENTION_EVERY_MS,
+      firstAfterMs: this.o.retentionTicks?.firstAfterMs,
+      tickMs: this.o.retentionTicks?.everyMs,
+    });
+    for (const s of stores) this.toClose.push(() => s.close());
+    this.toClose.push(() => timer.close());
+    timer.start();
   }
 
   stats(): Record<string, { written: number; deadLettered: number }> {

@@ -51,7 +51,7 @@ async function countPostgres(s: StoreSources): Promise<Found> {
   await client.connect();
   try {
     const { rows } = await client.query(
-      `SELECT l.project_id, m.marker, count(DISTINCT l.id)::int AS n FROM logs l,
+      `SELECT l.project_id, m.marker, count(*)::int AS n FROM logs l,
          LATERAL (SELECT DISTINCT (regexp_matches(l.message || ' ' || coalesce(l.metadata::text, ''), $1, 'g'))[1] AS marker) m
        GROUP BY 1, 2`,
       [`(${s.pattern})`],

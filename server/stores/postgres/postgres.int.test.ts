@@ -63,15 +63,14 @@ describe('when migrating', () => {
     const { rows } = await pool.query("SELECT indexname FROM pg_indexes WHERE tablename = 'logs' ORDER BY indexname");
     expect(rows.map((r) => r.indexname)).toEqual([
       'logs_message_legacy_fts_idx',
-      'logs_pkey',
-      'logs_project_event_key',
       'logs_project_level_ts_idx',
       'logs_project_request_idx',
       'logs_project_service_ts_idx',
       'logs_project_trace_idx',
-      'logs_project_ts_idx',
+      'logs_project_ts_event_key',
       'logs_search_idx',
     ]);
+    expect((await pool.query("SELECT relkind::text AS k FROM pg_class WHERE relname = 'logs'")).rows[0].k).toBe('p');
   });
 });
 

@@ -3,6 +3,7 @@ import type { LogEvent } from '../../../shared/event.ts';
 import { pgError } from '../../db.ts';
 import type { Sink, WriteResult } from '../types.ts';
 import { LOG_COLUMNS, pgTimestamp } from './query.ts';
+import { LogPartitions, isMissingPartition } from './partitions.ts';
 import { migrateLogs } from './schema.ts';
 import { SEARCH_COLUMNS, searchColumns } from './search-terms.ts';
 
@@ -20,7 +21,7 @@ SELECT c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13::tsvector, c14::te
 FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::text[],
   $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::jsonb[], $13::text[], $14::text[])
   AS u(c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14)
-ON CONFLICT (project_id, event_id) DO NOTHING`;
+ON CONFLICT DO NOTHING`;
 
 // Parameter number → column, to name the field in a reject reason.
 const COLUMN_OF_PARAM = ['', ...LOG_COLUMNS.split(', '), ...SEARCH_COLUMNS];
@@ -33,10 +34,20 @@ export interface PostgresSinkOptions {
 }
 
 export function createPostgresSink({ pool }: PostgresSinkOptions): Sink {
+  const partitions = new LogPartitions(pool);
   return {
     name: 'postgres',
-    prepare: () => migrateLogs(pool),
-    write: (events) => (events.length === 0 ? Promise.resolve([]) : writeOrIsolate(pool, events)),
+    prepare: async () => {
+      await migrateLogs(pool);
+      partitions.forget();
+    },
+    // The partitions the events need are made first (partitions.ts): routing a row to one that is not
+    // there fails the whole statement.
+    write: async (events) => {
+      if (events.length === 0) return [];
+      await partitions.ensure(events);
+      return writeOrIsolate(pool, events, partitions);
+    },
     // The table itself, not only the server: a dropped table is a store that cannot take events.
     check: async () => {
       await pool.query('SELECT 1 FROM logs LIMIT 0').catch((err) => {
@@ -53,16 +64,18 @@ export function createPostgresSink({ pool }: PostgresSinkOptions): Sink {
  * instead of n one-by-one inserts, and only the bad ones come back as rejects. Rows of halves that
  * succeeded are committed; that is safe because a retried batch lands once (ON CONFLICT DO NOTHING).
  */
-async function writeOrIsolate(pool: pg.Pool, events: LogEvent[]): Promise<WriteResult[]> {
+async function writeOrIsolate(pool: pg.Pool, events: LogEvent[], partitions: LogPartitions): Promise<WriteResult[]> {
   try {
     await pool.query(INSERT, toColumns(events));
     return events.map(() => OK);
   } catch (err) {
+    // 23514 like a CHECK constraint, but about the partitions, not the event: written again once made.
+    if (isMissingPartition(err)) throw partitions.missing(err);
     if (!isEventError(err)) throw pgError(err, 'writing logs');
     if (events.length === 1) return [{ status: 'reject', reason: rejectReason(err) }];
     const mid = Math.ceil(events.length / 2);
-    const first = await writeOrIsolate(pool, events.slice(0, mid));
-    const second = await writeOrIsolate(pool, events.slice(mid));
+    const first = await writeOrIsolate(pool, events.slice(0, mid), partitions);
+    const second = await writeOrIsolate(pool, events.slice(mid), partitions);
     return [...first, ...second];
   }
 }
