@@ -23,8 +23,10 @@ export function entryFields(eventJson: string, only?: string): string[] {
  * Appends one batch entry and its line in the count index (see EventStream.backlog), atomically:
  * KEYS events stream, count index stream, appended-events counter; ARGV how many, the NDJSON body.
  * The index entry has the same ID as the batch and holds `n` and `c`, the events appended up to it.
+ * A stream deleted on its own (a flush) takes its index with it at the next append.
  */
 export const APPEND_BATCH = `
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('DEL', KEYS[2]) end
 local c = redis.call('INCRBY', KEYS[3], ARGV[1])
 local id = redis.call('XADD', KEYS[1], '*', '${COUNT}', ARGV[1], '${BATCH}', ARGV[2])
 redis.call('XADD', KEYS[2], id, '${COUNT}', ARGV[1], 'c', c)

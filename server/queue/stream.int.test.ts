@@ -83,6 +83,11 @@ describe('when events go through the stream', () => {
     await stream.ensureGroup('g');
     const c = consumer('g');
     expect(ids(await c.next(100, 0))).toEqual(['e0', 'e1', 'e2', 'e3', 'e4', 'e5']);
+    // The stream deleted on its own (a flush): its count index no longer counts, and starts again.
+    await redis.del(stream.key);
+    expect(await stream.backlog()).toBe(0);
+    await stream.append([event(6), event(7)]);
+    expect(await stream.backlog()).toBe(2);
   });
 
   it('hands out at most the events asked for, and the rest of a batch next time', async () => {

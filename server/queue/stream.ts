@@ -75,6 +75,8 @@ export class EventStream implements EventQueue {
       await this.redis.pipeline().xlen(this.key).xlen(this.countKey).xrange(this.countKey, '-', '+', 'COUNT', 1).xrevrange(this.countKey, '+', '-', 'COUNT', 1).exec(),
     ).map(([, value]) => value);
     const [entries, batches] = replies as [number, number];
+    // An index out of step with its stream (the stream deleted alone, until the next append): entries.
+    if (batches > entries) return entries;
     const first = (replies[2] as [string, string[]][])[0];
     const last = (replies[3] as [string, string[]][])[0];
     const inBatches = first && last ? indexCounts(last[1]).c - indexCounts(first[1]).c + indexCounts(first[1]).n : 0;
