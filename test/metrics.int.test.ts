@@ -202,4 +202,27 @@ describe('when an operator watches a running LogFlow', () => {
       expect(r.stderr).toMatch(/Redis at redis:\/\/127\.0\.0\.1:\d+ is not reachable/);
     });
   });
+
+  // Last: the events it lets through before the limits apply would change the counts above.
+  describe('when a project is over its ingest limits', () => {
+    it('does count the events of a request refused for its project\'s limits by that reason', async () => {
+      const limitedKey = await stack.createProject('limited');
+      const set = await runCli(['projects', 'set', 'limited', '--ingestion-events-rate', '1', '--ingestion-events-burst', '1'], stack.env);
+      expect(set.code, set.stderr).toBe(0);
+      const before = await scrape(`${stack.url}/metrics`);
+      const answers = { 200: 0, 429: 0 } as Record<number, number>;
+      // Servers apply a project's limits within 10 s: until then its events are taken.
+      await eventually(async () => {
+        const res = await fetch(`${stack.url}/logs`, { method: 'POST', body: JSON.stringify({ timestamp: at(9), service: 'api', message: 'again' }), headers: { 'x-api-key': limitedKey } });
+        await res.body?.cancel();
+        answers[res.status] = (answers[res.status] ?? 0) + 1;
+        return res.status === 429 ? true : await new Promise<undefined>((r) => setTimeout(r, 250));
+      }, 30_000, 'the project to be limited');
+      const after = await scrape(`${stack.url}/metrics`);
+      const delta = (name: string, labels: Record<string, string>) => after.sum(name, labels) - before.sum(name, labels);
+      expect(delta('logflow_ingest_events_refused_total', { reason: 'rate_limited' })).toBe(1);
+      expect(delta('logflow_http_requests_total', { endpoint: 'logs', status: '429' })).toBe(1);
+      expect(delta('logflow_ingest_events_accepted_total', {})).toBe(answers[200]);
+    });
+  });
 });
