@@ -2,16 +2,24 @@ import type { EventQueue, GroupState } from '../queue/queue.ts';
 import { retentionCounts } from '../retention/counters.ts';
 import { type Metrics, scrapedCounter, scrapedGauge } from './metrics.ts';
 
+const QUEUE_READ_TIMEOUT_MS = 2000;
+
 // Metrics read when scraped from what already keeps them: the queue's own state, a worker's stats,
 // retention's counts. Each is registered once per Metrics, whichever half of `logflow up` comes first.
 
 /** Backlog, and per sink group: lag, pending entries, the age of the oldest unsettled event. One look at the queue per scrape. */
 export function addQueueMetrics(m: Metrics, queue: Pick<EventQueue, 'backlog' | 'groups'>): void {
   let last: { at: number; state: Promise<{ backlog: number; groups: GroupState[] } | undefined> } | undefined;
-  // The gauges of one scrape share one reading; a queue that does not answer leaves them empty and logflow_queue_up 0.
+  // The gauges of one scrape share one reading; a queue that does not answer within 2 s (the worker's
+  // connection waits for Redis to come back) leaves them empty and logflow_queue_up 0, so a scrape never hangs.
   const read = () => {
     if (!last || Date.now() - last.at > 500) {
-      last = { at: Date.now(), state: Promise.all([queue.backlog(), queue.groups()]).then(([backlog, groups]) => ({ backlog, groups }), () => undefined) };
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), QUEUE_READ_TIMEOUT_MS);
+      });
+      const state = Promise.all([queue.backlog(), queue.groups()]).then(([backlog, groups]) => ({ backlog, groups }), () => undefined);
+      last = { at: Date.now(), state: Promise.race([state, late]).finally(() => clearTimeout(timer)) };
     }
     return last.state;
   };
@@ -22,9 +30,9 @@ export function addQueueMetrics(m: Metrics, queue: Pick<EventQueue, 'backlog' | 
     });
   m.addOnce('logflow_queue_up', (registers) => {
     scrapedGauge(registers, 'logflow_queue_up', '1 when the queue (Redis) answered this scrape, 0 when it did not', [], async () => [{ labels: {}, value: (await read()) ? 1 : 0 }]);
-    scrapedGauge(registers, 'logflow_queue_backlog_entries', 'Entries kept in the stream (the slowest group still has these to do at most); backpressure answers 429 past LOGFLOW_MAX_BACKLOG', [], async () => {
-      const s = await read();
-      return s ? [{ labels: {}, value: s.backlog }] : [];
+    scrapedGauge(registers, 'logflow_queue_backlog_entries', 'Entries kept in the stream (the slowest group still has these to do at most); backpressure answers 429 past LOGFLOW_MAX_BACKLOG; NaN when the queue did not answer', [], async () => {
+      // Unlabelled, it is always exported: NaN (not 0) when the queue did not answer.
+      return [{ labels: {}, value: (await read())?.backlog ?? NaN }];
     });
     scrapedGauge(registers, 'logflow_queue_lag_entries', 'Entries no consumer of the group (one group per sink) has received yet', ['group'], perGroup((g) => g.lag));
     scrapedGauge(registers, 'logflow_queue_pending_entries', 'Entries received by a consumer of the group and not settled yet (being written, or left by a worker that died)', ['group'], perGroup((g) => g.pending));
