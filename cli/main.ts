@@ -23,6 +23,7 @@ program
   .description('run the indexer: one consumer group per sink writing to OpenSearch, PostgreSQL and daily files')
   .option('--sinks <list>', 'comma list of opensearch, postgres, file (env LOGFLOW_SINKS)')
   .option('--consumer <name>', 'consumer name, stable across restarts (default hostname-pid)')
+  .option('--metrics-port <port>', 'serve GET /metrics (Prometheus) on this port at LOGFLOW_HOST (env LOGFLOW_METRICS_PORT; default: none)')
   .action((o) => runCommand(async () => (await import('./commands/worker.ts')).worker(o)));
 
 program
@@ -32,6 +33,12 @@ program
   .option('--port <port>', 'port to listen on')
   .option('--sinks <list>', 'comma list of opensearch, postgres, file')
   .action((o) => runCommand(async () => (await import('./commands/up.ts')).up(o)));
+
+program
+  .command('status')
+  .description('one screen: each sink’s lag, pending, write rate, dead letters, store health and oldest unwritten event; exits 1 when a store or Redis does not answer')
+  .option('--json', 'print it as one JSON object')
+  .action((o) => runCommand(async () => (await import('./commands/status.ts')).status(o)));
 
 program
   .command('migrate')

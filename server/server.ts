@@ -7,6 +7,10 @@ import { openPool } from './db.ts';
 import { HttpApp } from './http/app.ts';
 import { IngestPath } from './ingest/ingest.ts';
 import { limitsOf, RedisLimiter } from './ingest/limits.ts';
+import { addQueueMetrics } from './metrics/collectors.ts';
+import { meteredIngest } from './metrics/metered-ingest.ts';
+import { meteredSearch } from './metrics/metered-stores.ts';
+import { Metrics } from './metrics/metrics.ts';
 import { openQueue } from './queue/open.ts';
 import { connectFailFast, connectOrIgnore } from './queue/redis.ts';
 import { createSearchBackend } from './stores/registry.ts';
@@ -17,11 +21,19 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+export interface ServerOptions {
+  /** Where its metrics go (GET /metrics); `logflow up` passes the one its worker shares. Default: its own. */
+  metrics?: Metrics;
+}
+
 /** The ingest and query server with its connections; close() ends them all, once. */
-export async function startServer(settings: Settings, log: Logger): Promise<RunningServer> {
+export async function startServer(settings: Settings, log: Logger, o: ServerOptions = {}): Promise<RunningServer> {
+  const metrics = o.metrics ?? new Metrics();
   const pool = openPool(settings.DATABASE_URL, 10);
   const queue = await openQueue(settings, 'fail-fast');
-  const search = await createSearchBackend(settings, pool);
+  addQueueMetrics(metrics, queue);
+  const backend = settings.OPENSEARCH_URL ? 'opensearch' : 'postgres';
+  const search = meteredSearch(await createSearchBackend(settings, pool), backend, metrics);
   // Ingest's own state in Redis beside the queue: the copy of the key list (for a PostgreSQL outage)
   // and the per-project rate limits.
   const redis = connectFailFast(settings.REDIS_URL);
@@ -39,17 +51,21 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
   void keys.start();
   const app = new HttpApp({
     projects: keys,
-    ingest: new IngestPath({
-      queue,
-      maxBacklog: settings.LOGFLOW_MAX_BACKLOG,
-      limiter: new RedisLimiter(redis, settings.LOGFLOW_NAMESPACE, (id) => limitsOf(keys.project(id), settings)),
-    }),
+    ingest: meteredIngest(
+      new IngestPath({
+        queue,
+        maxBacklog: settings.LOGFLOW_MAX_BACKLOG,
+        limiter: new RedisLimiter(redis, settings.LOGFLOW_NAMESPACE, (id) => limitsOf(keys.project(id), settings)),
+      }),
+      metrics,
+    ),
     search,
     // Live tail reads with a blocking command: a follower of its own, closed when the last reader goes.
     tail: new TailHub(queue, log),
     log,
     maxBodyBytes: settings.LOGFLOW_MAX_BODY_BYTES,
     requestTimeoutMs: settings.LOGFLOW_REQUEST_TIMEOUT_MS,
+    metrics,
     health: async () => ({
       redis: await queue.check().then(() => null, errorMessage),
       postgres: await pool.query('SELECT 1').then(() => null, errorMessage),
@@ -66,7 +82,7 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
     await pool.end();
     throw err;
   }
-  log.info({ url: `http://${address.address}:${address.port}`, search: settings.OPENSEARCH_URL ? 'opensearch' : 'postgres' }, 'server listening');
+  log.info({ url: `http://${address.address}:${address.port}`, search: backend }, 'server listening');
   const risk = await queue.durabilityRisk();
   if (risk) log.warn(risk);
   let closing: Promise<void> | undefined;

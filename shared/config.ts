@@ -93,6 +93,7 @@ const SETTINGS = {
   LOGFLOW_FILE_DIR: required(text, './data/logs', 'where the file sink appends <project_id>/<YYYY-MM-DD>.log'),
   LOGFLOW_HOST: required(text, '127.0.0.1', 'address the server listens on'),
   LOGFLOW_PORT: required(int(0, 65535), 8080, 'port the server listens on'),
+  LOGFLOW_METRICS_PORT: optional(int(0, 65535), 'port logflow worker serves GET /metrics on, at LOGFLOW_HOST (--metrics-port); unset: none (the server serves GET /metrics on its own port)'),
   LOGFLOW_NAMESPACE: required(
     matching(/^[a-z0-9][a-z0-9_-]{0,40}$/, 'must be lowercase letters, digits, - or _'),
     'logflow',

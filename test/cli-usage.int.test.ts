@@ -9,6 +9,7 @@ describe('when the command line or the configuration is wrong', () => {
     [['search', '--since', 'yesterday'], {}, /--since "yesterday" is not a duration/],
     [['server'], { LOGFLOW_PORT: 'abc' }, /^logflow: LOGFLOW_PORT must be a whole number/],
     [['worker'], { LOGFLOW_SINKS: 'elastic' }, /LOGFLOW_SINKS "elastic" is not a sink/],
+    [['worker', '--metrics-port', 'abc'], {}, /^logflow: LOGFLOW_METRICS_PORT must be a whole number/],
     [['ship', '--service', 'api'], { LOGFLOW_API_KEY: '' }, /no API key: pass --api-key or set LOGFLOW_API_KEY/],
     [['ship', '--service', 'api', '--spool-max', 'lots'], {}, /--spool-max "lots" is not a size/],
     [['ship'], {}, /required option '--service <name>' not specified/],

@@ -13,6 +13,8 @@ const docs: Doc[] = [
   { '@timestamp': '2026-11-01T10:00:02.250Z', message: 'no service of its own es-2', level: 'error' },
   { '@timestamp': '2026-11-01T10:00:03.000Z', log: 'ERROR upstream timed out es-3' },
   { '@timestamp': '2026-11-01T10:00:04.000Z', message: 'with an id es-4', _order: 'order-7' },
+  // The same _id at another time: another event, kept in both stores (PostgreSQL keys an event by its time too).
+  { '@timestamp': '2026-11-01T10:00:05.000Z', message: 'the same id at another time es-5', _order: 'order-7' },
   { '@timestamp': '2026-02-30T10:00:00.000Z', message: 'a day that does not exist es-x' },
 ];
 
@@ -45,7 +47,7 @@ describe('when the Elasticsearch client\'s bulk helper sends to POST /_bulk', ()
     await send(docs);
     await send(docs);
     await send([{ '@timestamp': '2026-11-01T10:00:09.000Z', message: 'sentinel es-last' }]);
-    found = await both.search(key, ['--from', '2026-11-01T00:00:00Z', '--to', '2026-11-02T00:00:00Z'], 5);
+    found = await both.search(key, ['--from', '2026-11-01T00:00:00Z', '--to', '2026-11-02T00:00:00Z'], 6);
   });
 
   afterAll(async () => {
@@ -60,18 +62,18 @@ describe('when the Elasticsearch client\'s bulk helper sends to POST /_bulk', ()
   });
 
   it('does answer each item as Elasticsearch does: created, or 400 with a reason the helper drops', () => {
-    expect(runs).toEqual([{ successful: 4, failed: 1 }, { successful: 4, failed: 1 }, { successful: 1, failed: 0 }]);
+    expect(runs).toEqual([{ successful: 5, failed: 1 }, { successful: 5, failed: 1 }, { successful: 1, failed: 0 }]);
     expect(dropped).toHaveLength(2);
     expect(dropped[0]).toMatchObject({ status: 400, error: { type: 'document_parsing_exception', reason: expect.stringMatching(/2026-02-30.* is not a date and time that exists/) }, document: { message: 'a day that does not exist es-x' } });
     expect(createdIds).toContain('order-7');
-    expect(createdIds.slice(0, 4)).toEqual(createdIds.slice(4, 8)); // a resent document gets the same id
+    expect(createdIds.slice(0, 5)).toEqual(createdIds.slice(5, 10)); // a resent document gets the same id
   });
 
   for (const store of ['opensearch', 'postgres'] as const) {
     it(`does make every document searchable once, with its fields, in ${store}`, () => {
       const hits = found[store];
       const of = (m: string) => hits.filter((h) => h.message.includes(m));
-      expect(hits.map((h) => h.message.match(/es-\w+/)?.[0]).sort()).toEqual(['es-1', 'es-2', 'es-3', 'es-4', 'es-last']);
+      expect(hits.map((h) => h.message.match(/es-\w+/)?.[0]).sort()).toEqual(['es-1', 'es-2', 'es-3', 'es-4', 'es-5', 'es-last']);
       expect(of('es-1')[0]).toMatchObject({ service: 'cart', level: 'WARN', timestamp: '2026-11-01T10:00:01.000Z', host: 'web-2', trace_id: 'abc123', metadata: { user: { id: 7 } } });
       expect(of('es-2')[0]).toMatchObject({ service: 'shop', level: 'ERROR', timestamp: '2026-11-01T10:00:02.250Z' });
       expect(of('es-3')[0]).toMatchObject({ service: 'shop', level: 'ERROR', message: 'ERROR upstream timed out es-3' });

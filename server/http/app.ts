@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { LogFlowError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Project } from '../auth/projects.ts';
-import type { IngestPath } from '../ingest/ingest.ts';
+import type { Ingest } from '../ingest/ingest.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import { serveMetrics } from '../metrics/metrics-server.ts';
 import type { SearchBackend } from '../stores/types.ts';
 import { apiKeyOf, KEY_HINT } from './auth.ts';
 import { answerClientError, connectionHeaders, settleConnection } from './connection.ts';
@@ -25,7 +27,7 @@ export interface KeyChecker {
 export interface HttpAppOptions {
   projects: KeyChecker;
   /** The one ingest path every protocol's decoder hands its records to. */
-  ingest: IngestPath;
+  ingest: Ingest;
   search: SearchBackend;
   /** Live tail (GET /tail); absent: the route answers 404. */
   tail?: TailHub;
@@ -35,6 +37,8 @@ export interface HttpAppOptions {
   requestTimeoutMs?: number;
   /** Checks each dependency for GET /healthz; name → error message, or null when it answers. */
   health: () => Promise<Record<string, string | null>>;
+  /** Counts requests by endpoint and status, and serves GET /metrics; absent: neither. */
+  metrics?: Metrics;
 }
 
 type SearchRoute = (backend: SearchBackend, params: URLSearchParams, projectId: number) => Promise<unknown>;
@@ -42,6 +46,17 @@ const SEARCH_ROUTES = new Map<string, SearchRoute>([
   ['/search', searchAnswer],
   ['/search/histogram', histogramAnswer],
   ['/search/fields', fieldsAnswer],
+]);
+
+/** The endpoint label of LogFlow's own routes in the metrics; a protocol's is its name, the page's `page`, anything else `other`. */
+const ENDPOINTS = new Map([
+  ['/logs', 'logs'],
+  ['/search', 'search'],
+  ['/search/histogram', 'histogram'],
+  ['/search/fields', 'fields'],
+  ['/tail', 'tail'],
+  ['/healthz', 'healthz'],
+  ['/metrics', 'metrics'],
 ]);
 
 /** The ingest and query routes. Stateless: run as many as you like behind a load balancer. */
@@ -88,22 +103,34 @@ export class HttpApp {
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let url = new URL('http://localhost/');
     let protocol: ProtocolRoute | undefined;
+    // Measured at the dispatch: which endpoint answered, with what status, how long it took.
+    const seen = { endpoint: 'other' };
+    if (this.o.metrics) this.measure(res, this.o.metrics, seen);
     try {
       url = targetOf(req);
+      seen.endpoint = ENDPOINTS.get(url.pathname) ?? 'other';
       if (url.pathname === '/logs' && req.method === 'POST') return await this.logs(req, res, url);
       // OTLP, Elasticsearch and Loki, each answering in its own terms (protocols.ts). GET / is
       // Elasticsearch's only when the request is no browser's: the page is served after this line.
       protocol = PROTOCOL_ROUTES.find((p) => p.matches(req, url));
-      if (protocol) return await protocol.handle(req, res, url, this.protocol);
+      if (protocol) {
+        seen.endpoint = protocol.name;
+        return await protocol.handle(req, res, url, this.protocol);
+      }
       const searchRoute = req.method === 'GET' ? SEARCH_ROUTES.get(url.pathname) : undefined;
       if (searchRoute) return await this.query(req, res, url, searchRoute);
       if (url.pathname === '/tail' && req.method === 'GET' && this.o.tail) return await this.tail(req, res, url, this.o.tail);
       if (url.pathname === '/healthz' && req.method === 'GET') return await this.healthz(res);
-      if (isPageRequest(req, url)) return await servePage(req, res, url, this.o.log);
-      if (['/logs', '/healthz', '/tail', ...SEARCH_ROUTES.keys()].includes(url.pathname)) {
+      if (url.pathname === '/metrics' && req.method === 'GET' && this.o.metrics) return await serveMetrics(res, this.o.metrics);
+      if (isPageRequest(req, url)) {
+        seen.endpoint = 'page';
+        return await servePage(req, res, url, this.o.log);
+      }
+      if (['/logs', '/healthz', '/tail', ...SEARCH_ROUTES.keys(), ...(this.o.metrics ? ['/metrics'] : [])].includes(url.pathname)) {
         return sendJson(res, 405, { error: 'method_not_allowed', message: `${req.method} is not allowed on ${url.pathname}` }, connectionHeaders(req));
       }
-      sendJson(res, 404, { error: 'not_found', message: `no route ${url.pathname}: use POST /logs (or OTLP's POST /v1/logs, Elasticsearch's POST /_bulk, Loki's POST /loki/api/v1/push), GET /search, /search/histogram, /search/fields, /tail or /healthz` }, connectionHeaders(req));
+      seen.endpoint = 'other';
+      sendJson(res, 404, { error: 'not_found', message: `no route ${url.pathname}: use POST /logs (or OTLP's POST /v1/logs, Elasticsearch's POST /_bulk, Loki's POST /loki/api/v1/push), GET /search, /search/histogram, /search/fields, /tail, /healthz or /metrics` }, connectionHeaders(req));
     } catch (err) {
       if (!(err instanceof LogFlowError) || err.code === 'SERVER_ERROR') this.o.log.error({ err, path: url.pathname }, 'request failed');
       else if (err.transient) this.o.log.warn({ err: err.message, path: url.pathname }, 'dependency unavailable');
@@ -118,6 +145,15 @@ export class HttpApp {
       // A body left unread (a refusal): read the small rest so the connection serves the next request, or close it gently.
       settleConnection(req, res);
     }
+  }
+
+  /** Counts the request once its answer is sent (or the client left first: `aborted`). */
+  private measure(res: ServerResponse, m: Metrics, seen: { endpoint: string }): void {
+    const end = m.httpDuration.startTimer();
+    res.once('close', () => {
+      m.httpRequests.inc({ endpoint: seen.endpoint, status: res.writableFinished ? String(res.statusCode) : 'aborted' });
+      end({ endpoint: seen.endpoint });
+    });
   }
 
   private async authenticate(req: IncomingMessage): Promise<Project> {

@@ -30,6 +30,7 @@ export function isElasticsearchProbe(req: IncomingMessage): boolean {
 }
 
 export const elasticsearchRoute: ProtocolRoute = {
+  name: 'elasticsearch',
   matches(req, url) {
     if (url.pathname === '/') return isElasticsearchProbe(req);
     return url.pathname.startsWith('/_') || BULK.test(url.pathname);

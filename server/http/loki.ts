@@ -19,6 +19,7 @@ import { errorStatus } from './respond.ts';
 export const LOKI_PUSH_PATH = '/loki/api/v1/push';
 
 export const lokiRoute: ProtocolRoute = {
+  name: 'loki',
   matches: (_req, url) => url.pathname === LOKI_PUSH_PATH,
   handle,
   sendError(_req, res, err) {

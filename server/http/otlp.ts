@@ -31,6 +31,7 @@ const SUCCESS = Object.freeze({});
 const EMPTY = new Uint8Array(0);
 
 export const otlpRoute: ProtocolRoute = {
+  name: 'otlp',
   matches: (_req, url) => url.pathname === OTLP_LOGS_PATH,
   handle,
   sendError(req, res, err) {

@@ -3,17 +3,19 @@
 // in the terms that protocol's clients read. app.ts only dispatches to them.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Project } from '../auth/projects.ts';
-import type { IngestPath } from '../ingest/ingest.ts';
+import type { Ingest } from '../ingest/ingest.ts';
 
 /** What the app lends a protocol's route. */
 export interface ProtocolContext {
   /** The project of the request's key; throws UNAUTHORIZED. */
   authenticate(req: IncomingMessage): Promise<Project>;
-  ingest: IngestPath;
+  ingest: Ingest;
   maxBodyBytes: number;
 }
 
 export interface ProtocolRoute {
+  /** Its endpoint label in the metrics (otlp, loki, elasticsearch). */
+  readonly name: string;
   /** Whether this route answers the request: its path (then it answers a wrong method itself), or for GET /, whose client it is. */
   matches(req: IncomingMessage, url: URL): boolean;
   handle(req: IncomingMessage, res: ServerResponse, url: URL, ctx: ProtocolContext): Promise<void>;

@@ -5,7 +5,7 @@ import { LogFlowError } from '../../shared/errors.ts';
 import type { Rejection } from '../../shared/http.ts';
 import { encodeEvent } from '../../shared/normalize/encode.ts';
 import { normalizeRecord } from '../../shared/normalize/normalize.ts';
-import type { IngestRecord, RecordDefaults } from '../../shared/normalize/record.ts';
+import type { IngestRecord, RecordDefaults, RefusalClass } from '../../shared/normalize/record.ts';
 import { formatIso } from '../../shared/parse/time.ts';
 import type { EventQueue } from '../queue/queue.ts';
 import { eventIdFor } from './event-id.ts';
@@ -24,7 +24,12 @@ export interface IngestResult {
   outcomes: RecordOutcome[];
   /** The refused ones alone, by index, for answers that list them. */
   refused: Rejection[];
+  /** How many were refused for each class of reason (metrics). */
+  refusedBy: Record<RefusalClass, number>;
 }
+
+/** The part of the ingest path a protocol's decoder uses (metrics wrap it: server/metrics/metered-ingest.ts). */
+export type Ingest = Pick<IngestPath, 'ingest'>;
 
 export interface IngestOptions {
   queue: IngestQueue;
@@ -54,6 +59,7 @@ export class IngestPath {
     const ingestTs = formatIso(now)!;
     const outcomes: RecordOutcome[] = new Array(records.length);
     const refused: Rejection[] = [];
+    const refusedBy: Record<RefusalClass, number> = { unreadable: 0, time: 0, event_id: 0 };
     const entries: string[] = [];
     // The same derived id twice in one request is one event: append it once.
     let seen: Set<string> | undefined;
@@ -62,6 +68,7 @@ export class IngestPath {
       if (!n.ok) {
         outcomes[i] = { status: 'refused', reason: n.reason };
         refused.push({ index: i, reason: n.reason });
+        refusedBy[n.class]++;
         continue;
       }
       const eventId = n.event.event_id ?? eventIdFor(projectId, defaults, n.event.identity);
@@ -74,7 +81,7 @@ export class IngestPath {
       entries.push(encodeEvent(n.event, projectId, ingestTs, eventId));
     }
     if (entries.length > 0) await this.append(entries);
-    return { accepted: records.length - refused.length, outcomes, refused };
+    return { accepted: records.length - refused.length, outcomes, refused, refusedBy };
   }
 
   private async append(entries: string[]): Promise<void> {
@@ -102,7 +109,7 @@ export class IngestPath {
 }
 
 /** What a request costs against its project's bytes limit: its records' text as sent (a Loki-like "line bytes"). */
-function recordBytes(records: readonly IngestRecord[]): number {
+export function recordBytes(records: readonly IngestRecord[]): number {
   let n = 0;
   for (const r of records) n += (r.json?.length ?? 0) + (r.line?.length ?? 0);
   return n;

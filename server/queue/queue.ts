@@ -44,6 +44,8 @@ export interface GroupState {
   pending: number;
   /** Not received by anyone yet, in the same units; null when the queue cannot tell. */
   lag: number | null;
+  /** When the oldest event the group has not settled (pending, or not received yet) was appended, in ms since the epoch; null when it has settled everything. */
+  oldestUnsettledMs: number | null;
 }
 
 /** A dead letter as a person inspects it. */

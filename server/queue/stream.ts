@@ -7,7 +7,7 @@ import { connectFailFast, connectOrIgnore, connectPatient, readDurabilityRisk } 
 import { LogFlowError } from '../../shared/errors.ts';
 import { StreamConsumer } from './stream-consumer.ts';
 import { StreamFollower } from './stream-follower.ts';
-import { minStreamId, successor } from './stream-id.ts';
+import { minStreamId, parseStreamId, successor } from './stream-id.ts';
 
 /**
  * The queue on Redis: one stream of events, one consumer group per sink, and a dead-letter stream for
@@ -144,10 +144,27 @@ export class EventStream implements EventQueue {
 
   async groups(): Promise<GroupState[]> {
     const groups = (await this.redis.call('XINFO', 'GROUPS', this.key).catch(noStream)) as unknown[][];
-    return groups.map((g) => {
-      const info = toRecord(g);
-      return { name: String(info.name), pending: Number(info.pending), lag: info.lag === null || info.lag === undefined ? null : Number(info.lag) };
-    });
+    return Promise.all(
+      groups.map(async (g) => {
+        const info = toRecord(g);
+        const name = String(info.name);
+        const pending = Number(info.pending);
+        const lag = info.lag === null || info.lag === undefined ? null : Number(info.lag);
+        return { name, pending, lag, oldestUnsettledMs: await this.oldestUnsettled(name, pending, String(info['last-delivered-id'])) };
+      }),
+    );
+  }
+
+  /** An entry's id is the time it was appended: the group's oldest pending entry, else the first it has not received. */
+  private async oldestUnsettled(group: string, pending: number, lastDelivered: string): Promise<number | null> {
+    if (pending > 0) {
+      const summary = (await this.redis.call('XPENDING', this.key, group)) as [number, string | null, ...unknown[]];
+      if (summary[1]) return Number(parseStreamId(summary[1])[0]);
+    }
+    // The count index has the same IDs, without a batch's events to send: read it when it holds every entry.
+    const [indexed, entries] = await Promise.all([this.redis.xlen(this.countKey), this.redis.xlen(this.key)]);
+    const next = await this.redis.xrange(indexed === entries ? this.countKey : this.key, `(${lastDelivered}`, '+', 'COUNT', 1);
+    return next[0] ? Number(parseStreamId(next[0][0])[0]) : null;
   }
 
   async check(): Promise<void> {

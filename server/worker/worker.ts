@@ -1,12 +1,19 @@
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import type pg from 'pg';
 import { defaultSinks, type Settings, type SinkName } from '../../shared/config.ts';
 import { errorMessage } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { openPool } from '../db.ts';
+import { addQueueMetrics, addRetentionMetrics, addSinkStatsMetrics } from '../metrics/collectors.ts';
+import { meteredSink } from '../metrics/metered-stores.ts';
+import { MetricsServer } from '../metrics/metrics-server.ts';
+import { Metrics } from '../metrics/metrics.ts';
 import { openQueue } from '../queue/open.ts';
+import { connectFailFast, connectOrIgnore } from '../queue/redis.ts';
 import { RetentionTimer } from '../retention/timer.ts';
 import { createRetention, createSink } from '../stores/registry.ts';
+import { Heartbeat } from './heartbeat.ts';
 import { SinkWorker } from './sink-worker.ts';
 
 export interface WorkerOptions {
@@ -18,6 +25,12 @@ export interface WorkerOptions {
   trimEveryMs?: number;
   /** When the first retention tick is, and how often it looks whether a store is due (tests); LOGFLOW_RETENTION_EVERY_MS says how often it runs. */
   retentionTicks?: { firstAfterMs: number; everyMs: number };
+  /** Where its metrics go; `logflow up` passes the one its server shares. Default: its own. */
+  metrics?: Metrics;
+  /** Serves GET /metrics on this port (LOGFLOW_HOST); undefined: no port of its own (default LOGFLOW_METRICS_PORT). */
+  metricsPort?: number;
+  /** How often it says in Redis what its sinks wrote (logflow status). */
+  heartbeatEveryMs?: number;
 }
 
 /** The indexer: one SinkWorker per sink, and the trimming of what every sink has finished with. */
@@ -26,8 +39,13 @@ export class Worker {
   private readonly toClose: (() => Promise<unknown> | void)[] = [];
   private trimTimer?: NodeJS.Timeout;
   private closing?: Promise<void>;
+  readonly metrics: Metrics;
+  /** Where GET /metrics answers, when it has a port of its own. */
+  metricsAddress?: AddressInfo;
 
-  constructor(private readonly o: WorkerOptions) {}
+  constructor(private readonly o: WorkerOptions) {
+    this.metrics = o.metrics ?? new Metrics();
+  }
 
   get sinks(): SinkName[] {
     return this.o.sinks ?? defaultSinks(this.o.settings);
@@ -51,7 +69,7 @@ export class Worker {
     };
     const consumer = this.o.consumer ?? `${os.hostname()}-${process.pid}`;
     for (const name of this.sinks) {
-      const sink = await createSink(name, settings, getPool);
+      const sink = meteredSink(await createSink(name, settings, getPool), this.metrics);
       this.toClose.push(() => sink.close());
       const w = new SinkWorker({
         queue,
@@ -72,7 +90,27 @@ export class Worker {
     }, this.o.trimEveryMs ?? 5000);
     this.trimTimer.unref();
     await this.startRetention(getPool);
-    log.info({ sinks: this.sinks, consumer }, 'worker started');
+    await this.startReporting(queue, consumer);
+    log.info({ sinks: this.sinks, consumer, ...(this.metricsAddress ? { metrics: `http://${this.metricsAddress.address}:${this.metricsAddress.port}/metrics` } : {}) }, 'worker started');
+  }
+
+  /** Metrics (and their port when asked for one), and the heartbeat `logflow status` reads its write rates from. */
+  private async startReporting(queue: Parameters<typeof addQueueMetrics>[1], consumer: string): Promise<void> {
+    const { settings, log } = this.o;
+    addQueueMetrics(this.metrics, queue);
+    addSinkStatsMetrics(this.metrics, () => this.stats());
+    addRetentionMetrics(this.metrics);
+    const redis = connectFailFast(settings.REDIS_URL);
+    this.toClose.push(() => redis.disconnect());
+    await connectOrIgnore(redis);
+    const heartbeat = new Heartbeat({ redis, namespace: settings.LOGFLOW_NAMESPACE, consumer, stats: () => this.stats(), log, everyMs: this.o.heartbeatEveryMs });
+    this.toClose.push(() => heartbeat.close());
+    heartbeat.start();
+    const port = this.o.metricsPort ?? settings.LOGFLOW_METRICS_PORT;
+    if (port === undefined) return;
+    const server = new MetricsServer(this.metrics);
+    this.metricsAddress = await server.listen(port, settings.LOGFLOW_HOST);
+    this.toClose.push(() => server.close());
   }
 
   /** Retention of the stores this worker writes to, on a timer shared with every other worker. */

@@ -34,20 +34,20 @@ interface Own {
 
 /** Turns one record into an event's meaning; `receivedMs` is the server's clock when the request came. */
 export function normalizeRecord(record: IngestRecord, defaults: RecordDefaults, receivedMs: number): Normalized {
-  if (record.invalid !== undefined) return { ok: false, reason: record.invalid };
+  if (record.invalid !== undefined) return { ok: false, reason: record.invalid, class: 'unreadable' };
   const lifter = new FieldLifter(record.line === undefined);
   const own: Own = { id: record.id, metadata: '' };
   if (record.json !== undefined && !readJson(record.json, lifter, own)) {
-    return { ok: false, reason: 'an event must be a JSON object, such as {"message":"payment failed","level":"error"}' };
+    return { ok: false, reason: 'an event must be a JSON object, such as {"message":"payment failed","level":"error"}', class: 'unreadable' };
   }
   if (record.fields !== undefined) readFields(record.fields, lifter, own);
   if (record.fieldList !== undefined) readFieldList(record.fieldList, lifter, own);
   const parsed = readMessage(record, lifter);
 
   const time = timeOf(record, parsed, lifter, receivedMs);
-  if (typeof time === 'string') return { ok: false, reason: time };
+  if (typeof time === 'string') return { ok: false, reason: time, class: 'time' };
   const id = eventIdOf(own.id);
-  if (id instanceof Error) return { ok: false, reason: id.message };
+  if (id instanceof Error) return { ok: false, reason: id.message, class: 'event_id' };
 
   let metadata = '';
   const keep = (member: string) => (metadata = metadata === '' ? member : `${metadata},${member}`);

@@ -83,4 +83,11 @@ export interface NormalEvent {
   identity?: string;
 }
 
-export type Normalized = { ok: true; event: NormalEvent } | { ok: false; reason: string };
+/**
+ * Why a record was refused, as a class a metric can count: unreadable (not an event at all: no JSON
+ * object, a line the decoder could not read), time (a time field that is no time a store can hold),
+ * event_id (an id of its own that cannot be one).
+ */
+export type RefusalClass = 'unreadable' | 'time' | 'event_id';
+
+export type Normalized = { ok: true; event: NormalEvent } | { ok: false; reason: string; class: RefusalClass };

@@ -43,7 +43,7 @@ function framingOf(endpoint: Endpoint): HostileClass[] {
     weight,
     make: (ctx) => {
       const c = valid(ctx);
-      return { ...withEarlyAnswer(c, make(ctx, c)), class: `${name} (${endpoint.name})` };
+      return { ...withEarlyAnswer(c, make(ctx, c)), class: `${name} (${endpoint.name})`, reader: endpoint.reader };
     },
   });
   return [
@@ -57,7 +57,7 @@ function framingOf(endpoint: Endpoint): HostileClass[] {
       const body = bodyOf(c);
       const lastInk = body.toString('latin1').trimEnd().length - 1;
       const n = ctx.rng.int(1, Math.max(1, lastInk));
-      return raw('Content-Length shorter than the body', [200, 400], (s) => s.write(Buffer.concat([Buffer.from(head(c, [`content-length: ${n}`])), body])), markersOf(c));
+      return raw('Content-Length shorter than the body', [endpoint.ok, 400], (s) => s.write(Buffer.concat([Buffer.from(head(c, [`content-length: ${n}`])), body])), markersOf(c));
     }),
     cls('Content-Length longer than the body', 1, (ctx, c) => {
       const body = bodyOf(c);
@@ -109,8 +109,8 @@ function framingOf(endpoint: Endpoint): HostileClass[] {
       // A refused request and a good one in one write: the refusal must not cost the next one.
       const body = bodyOf(c);
       const refused = head({ ...c, headers: { ...c.headers, 'x-api-key': 'lf_wrong', authorization: 'Bearer lf_wrong' } }, [`content-length: ${body.length}`]);
-      const rc = raw('pipelined requests, a refusal between', [401, 200], (s) => s.write(Buffer.concat([Buffer.from(refused), body, Buffer.from(head(c, [`content-length: ${body.length}`, 'connection: close'])), body])), markersOf(c));
-      return { ...rc, exactly: [401, 200] };
+      const rc = raw('pipelined requests, a refusal between', [401, endpoint.ok], (s) => s.write(Buffer.concat([Buffer.from(refused), body, Buffer.from(head(c, [`content-length: ${body.length}`, 'connection: close'])), body])), markersOf(c));
+      return { ...rc, exactly: [401, endpoint.ok] };
     }),
     cls('slow headers (slowloris)', 1, (_ctx, c) => raw('slow headers (slowloris)', [408], (s) => trickle(s, Buffer.from(head(c, ['content-length: 2']) + '{}'), 250))),
     cls('slow body', 1, (_ctx, c) => {
@@ -124,6 +124,11 @@ function framingOf(endpoint: Endpoint): HostileClass[] {
   ];
 }
 
+/**
+ * Every endpoint's request broken in every way; HTTP breaks the same whatever the route, so together
+ * they get the share two endpoints had: more endpoints do not make a run mostly slow sockets.
+ */
 export function framingClasses(endpoints: Endpoint[]): HostileClass[] {
-  return endpoints.flatMap(framingOf);
+  const share = 2 / endpoints.length;
+  return endpoints.flatMap(framingOf).map((c) => ({ ...c, weight: c.weight * share }));
 }

@@ -10,6 +10,7 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { ENDPOINTS } from './endpoints.ts';
 import { framingClasses } from './framing.ts';
+import { logflowAnswer } from './answers.ts';
 import { goodEvent, ndjson } from './build.ts';
 import { Rng, type CaseContext, type HostileClass, type HttpCase, type RawCase } from './types.ts';
 
@@ -173,41 +174,39 @@ function judge(c: HttpCase, a: Answer, previous: string, ledger: Ledger, project
   if (knownSearch503(a.status, a.text)) return;
   if (a.status >= 500) violate(`${where}: answered ${a.status}: ${a.text.slice(0, 200)}`);
   if (c.expect && !c.expect.includes(a.status)) violate(`${where}: answered ${a.status}, expected ${c.expect.join(' or ')}: ${a.text.slice(0, 200)}`);
-  let body: { accepted?: unknown; rejected?: unknown; error?: unknown; message?: unknown } | undefined;
-  try {
-    body = JSON.parse(a.text) as typeof body;
-  } catch {
-    violate(`${where}: answered ${a.status} with a body that is not JSON: ${a.text.slice(0, 100)}`);
-  }
-  if (!a.contentType?.startsWith('application/json')) violate(`${where}: answered ${a.status} as ${a.contentType}, not JSON`);
-  if (a.status >= 300 && (typeof body?.error !== 'string' || typeof body?.message !== 'string' || body.message === '')) violate(`${where}: refused (${a.status}) without an error code and a message: ${a.text.slice(0, 100)}`);
+  const reading = (c.reader ?? logflowAnswer)({ status: a.status, contentType: a.contentType, text: a.text }, c.markers?.length);
+  for (const p of reading.problems) violate(`${where}: ${p}`);
   if (c.maybe) {
-    const tookSome = a.status === 200 || (typeof body?.accepted === 'number' && body.accepted > 0);
     for (const m of c.maybe) {
       ledger.origin.set(m, `${where}, answered ${a.status} ${a.text.slice(0, 160)}`);
-      if (tookSome) ledger.maybe.add(m);
+      if (reading.took !== 'none') ledger.maybe.add(m);
       else ledger.refused.add(m);
     }
   }
   if (!markers.length) return;
-  // Which records the server took: all (200), all but the listed ones (400 with rejected), or none.
-  const rejected = new Map<number, string>();
-  let took = false;
-  if (a.status === 200) took = true;
-  else if (a.status === 400 && Array.isArray(body?.rejected) && typeof body?.accepted === 'number') {
-    took = true;
-    for (const r of body.rejected as { index: number; reason: string }[]) rejected.set(r.index, r.reason);
-    if (body.accepted + rejected.size !== markers.length) violate(`${where}: ${markers.length} records sent, ${body.accepted} accepted and ${rejected.size} rejected`);
-  }
   const origin = `${where} [${Object.entries(c.headers).map(([k, v]) => `${k}: ${v.slice(0, 40)}`).join('; ')}] record ${'{i}'} of ${markers.length}, answered ${a.status} ${a.text.slice(0, 160)}`;
+  const good = new Set(c.good ?? []);
+  // Some were refused, without saying which (OTLP, Loki): the good ones must have been taken (what the
+  // stores hold shows it), and no more can have been refused than there were records that are not good.
+  const unnamed = reading.took === 'some' && !reading.rejected;
+  if (unnamed && reading.rejectedCount !== undefined && reading.rejectedCount > markers.length - good.size) {
+    violate(`${where}: ${reading.rejectedCount} of ${markers.length} records refused, but only ${markers.length - good.size} are not good`);
+  }
   markers.forEach((m, i) => {
-    const taken = took && !rejected.has(i);
     if (m) ledger.origin.set(m, origin.replace('{i}', String(i)));
-    if (!taken && took && (c.good ?? []).includes(i)) violate(`${where}: a good event (record ${i}) beside bad ones was refused: ${rejected.get(i)}`);
+    if (unnamed) {
+      if (!m) return;
+      if (good.has(i) && reading.rejectedCount !== undefined) ledger.accepted.set(m, project);
+      else if (!ledger.accepted.has(m)) ledger.maybe.add(m);
+      return;
+    }
+    const taken = reading.took === 'all' || (reading.took === 'some' && !reading.rejected!.has(i));
+    if (!taken && reading.took === 'some' && good.has(i)) violate(`${where}: a good event (record ${i}) beside bad ones was refused: ${reading.rejected!.get(i)}`);
     if (!m) return;
     if (taken) {
       ledger.accepted.set(m, project);
       ledger.refused.delete(m);
+      ledger.maybe.delete(m);
     } else if (!ledger.accepted.has(m)) ledger.refused.add(m);
   });
 }
@@ -236,7 +235,8 @@ function parseResponses(data: Buffer): { responses: RawResponse[]; trailing: str
     const end = data.indexOf('\r\n\r\n', at);
     const head = end < 0 ? '' : data.subarray(at, end).toString('latin1');
     const status = /^HTTP\/1\.1 (\d{3}) /.exec(head);
-    const length = /\r\ncontent-length: *(\d+)/i.exec(head);
+    // A 204 has no body, so it needs no Content-Length.
+    const length = status?.[1] === '204' ? ['', '0'] : /\r\ncontent-length: *(\d+)/i.exec(head);
     if (!status || !length || end + 4 + Number(length[1]) > data.length) break;
     responses.push({ status: Number(status[1]), headers: head.toLowerCase(), body: data.subarray(end + 4, end + 4 + Number(length[1])) });
     at = end + 4 + Number(length[1]);
@@ -290,16 +290,12 @@ function judgeRaw(c: RawCase, a: RawAnswer, requestTimeoutMs: number, ledger: Le
   if (a.trailing) violate(`${c.class}: wrote what is not an HTTP/1.1 answer with a Content-Length: ${a.trailing.slice(0, 200)}`);
   const seen = a.responses.map((r) => (knownSearch503(r.status, r.body.toString('utf8')) ? 200 : r.status));
   if (c.exactly && seen.join('+') !== c.exactly.join('+')) violate(`${c.class}: answered ${a.statuses.join('+') || 'nothing'}, expected ${c.exactly.join(' then ')}`);
-  // Each answer's body: JSON, with a message when it refuses.
+  // Each answer as its protocol answers, or, for HTTP broken before any route read the request (its
+  // framing, its headers, its time), as LogFlow answers: JSON with an error code and a message.
+  const read = c.reader ?? logflowAnswer;
   for (const r of a.responses) {
-    let body: { message?: unknown } | undefined;
-    try {
-      body = JSON.parse(r.body.toString('utf8')) as typeof body;
-    } catch {
-      violate(`${c.class}: answered ${r.status} with a body that is not JSON: ${r.body.toString('utf8').slice(0, 200)}`);
-      continue;
-    }
-    if (!r.headers.includes('content-type: application/json')) violate(`${c.class}: answered ${r.status} without a JSON content type`);
-    if (r.status >= 300 && (typeof body?.message !== 'string' || !body.message)) violate(`${c.class}: answered ${r.status} without a message`);
+    const answered = { status: r.status, contentType: /(?:^|\r\n)content-type: *([^\r\n]*)/.exec(r.headers)?.[1], text: r.body.toString('utf8') };
+    const problems = read(answered, undefined).problems;
+    if (problems.length && (r.status < 400 || logflowAnswer(answered, undefined).problems.length)) for (const p of problems) violate(`${c.class}: ${p}`);
   }
 }

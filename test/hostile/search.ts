@@ -2,6 +2,7 @@
 // text reads (parsing never fails), and nothing a client sends is a 500. Sent to every server of the
 // run, so both search backends (OpenSearch and PostgreSQL) answer them.
 import fc from 'fast-check';
+import { logflowAnswer } from './answers.ts';
 import type { CaseContext, Endpoint, HostileClass, HttpCase } from './types.ts';
 
 const ROUTES = ['/search', '/search/histogram', '/search/fields'];
@@ -93,6 +94,8 @@ const CLASSES: HostileClass[] = [
 
 export const searchEndpoint: Endpoint = {
   name: 'GET /search*',
+  reader: logflowAnswer,
+  ok: 200,
   classes: CLASSES,
   valid: (ctx) => get(ctx, 'valid search', ctx.rng.pick(ROUTES), [['q', 'good'], ['from', '1h']], [200]),
 };

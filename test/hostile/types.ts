@@ -1,7 +1,8 @@
 // The hostile-input harness (issue 8): what a class of hostile requests is, per endpoint. An endpoint
-// is one file (logs.ts, search.ts; OTLP, _bulk and Loki push next) listing its classes and one
+// is one file (logs.ts, search.ts, otlp.ts, bulk.ts, loki.ts) listing its classes and one
 // well-formed request, which framing.ts breaks in every way HTTP can be broken.
 import type net from 'node:net';
+import type { AnswerReader } from './answers.ts';
 
 /** A seeded source of choices: the same seed makes the same requests. */
 export class Rng {
@@ -53,6 +54,8 @@ export interface HttpCase {
   expect?: number[];
   /** Sent this many times in a row (an agent resending after a timeout); 1 when absent. */
   repeat?: number;
+  /** How its protocol answers (answers.ts); LogFlow's own when absent. */
+  reader?: AnswerReader;
 }
 
 /** A request written on a socket of its own, to break HTTP itself (framing, slow clients). */
@@ -67,6 +70,8 @@ export interface RawCase {
   exactly?: number[];
   /** Markers of events the server may or may not take (a Content-Length shorter than the body): stored once in every store, or in none. */
   maybe?: string[];
+  /** How its protocol answers (answers.ts); LogFlow's own when absent. */
+  reader?: AnswerReader;
 }
 
 export type HostileCase = HttpCase | RawCase;
@@ -94,6 +99,10 @@ export interface HostileClass {
 
 export interface Endpoint {
   name: string;
+  /** How it answers (answers.ts): what each answer must be, and which records it took. */
+  reader: AnswerReader;
+  /** The status of an answer that took everything (200; Loki's 204). */
+  ok: number;
   classes: HostileClass[];
   /** A well-formed request with good events, which framing.ts sends broken. */
   valid(ctx: CaseContext): HttpCase;

@@ -37,8 +37,9 @@ describe('when building the document', () => {
     message: 'hello',
   };
 
-  it('does include the project in the id, since event_id is unique only within a project', () => {
-    expect(documentId(event)).toBe('3:e1');
+  it('does make the id of the project, the time and the event_id, as PostgreSQL keys an event', () => {
+    expect(documentId(event)).toBe('3:2026-11-01T10:00:00.000Z:e1');
+    expect(documentId({ ...event, timestamp: '2026-11-01T10:00:00.001Z' })).not.toBe(documentId(event));
   });
 
   const derived = (over: Record<string, unknown>) => ({ words: ['hello', 'api'], fields: [], field_names: [], nums: [], sv: 1, ...over });

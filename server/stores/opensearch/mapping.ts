@@ -29,9 +29,13 @@ export function indexFor(namespace: string, e: Pick<LogEvent, 'timestamp' | 'ing
   return { index: indexName(namespace, bucket), earlier: earlierBuckets(e.timestamp, bucket).map((b) => indexName(namespace, b)) };
 }
 
-/** event_id is unique only within a project, so the project is part of the document id. */
-export function documentId(e: Pick<LogEvent, 'project_id' | 'event_id'>): string {
-  return `${e.project_id}:${e.event_id}`;
+/**
+ * An event is its project, its time and its event_id, in every store: PostgreSQL's key (partitioned by
+ * time) is the same, so two events a client gave one id at two times (a `_bulk` `_id` reused) are two
+ * events in both stores, and a copy sent again is one.
+ */
+export function documentId(e: Pick<LogEvent, 'project_id' | 'event_id' | 'timestamp'>): string {
+  return `${e.project_id}:${e.timestamp}:${e.event_id}`;
 }
 
 /** Set on every document that carries the search terms below; older documents are searched by message. */
