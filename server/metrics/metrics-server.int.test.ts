@@ -36,7 +36,7 @@ describe('when the metrics port is scraped while Redis is away', () => {
     const m = parsePrometheus(await res.text());
     expect(Date.now() - started).toBeLessThan(5000);
     expect(m.sum('logflow_queue_up')).toBe(0);
-    expect(m.has('logflow_queue_lag_entries')).toBe(false);
+    expect(m.has('logflow_queue_lag_events')).toBe(false);
     expect(m.sum('logflow_queue_backlog_events')).toBeNaN();
   });
 

@@ -42,7 +42,7 @@ export interface GroupState {
   name: string;
   /** Received by a consumer and not settled yet, in the queue's own units (stream entries: accepted batches). */
   pending: number;
-  /** Not received by anyone yet, in the same units; null when the queue cannot tell. */
+  /** Events not received by anyone yet; null when the queue cannot tell. */
   lag: number | null;
   /** When the oldest event the group has not settled (pending, or not received yet) was appended, in ms since the epoch; null when it has settled everything. */
   oldestUnsettledMs: number | null;

@@ -96,6 +96,8 @@ describe('when events go through the stream', () => {
     await stream.ensureGroup('g');
     const c = consumer('g');
     const first = await c.next(3, 0);
+    // One batch received and not settled; the other's two events not received: lag counts events.
+    expect((await stream.groups())[0]).toMatchObject({ pending: 1, lag: 2 });
     const second = await c.next(3, 0);
     const third = await c.next(3, 0);
     expect([ids(first), ids(second), ids(third)]).toEqual([['e0', 'e1', 'e2'], ['e3', 'e4', 'e5'], ['e6']]);
