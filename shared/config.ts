@@ -101,7 +101,7 @@ const SETTINGS = {
   ),
   LOGFLOW_MAX_BODY_BYTES: required(int(1024, 1 << 30), 5 * 1024 * 1024, 'largest POST /logs body accepted, after gzip is undone'),
   LOGFLOW_REQUEST_TIMEOUT_MS: required(int(1000, 3_600_000), 30_000, 'longest a request may take to arrive, headers and body, before the server answers 408 and closes the connection (slow or stalled clients)'),
-  LOGFLOW_MAX_BACKLOG: required(int(1, 1e9), 1_000_000, 'stream entries not yet acknowledged by every sink above which ingest answers 429'),
+  LOGFLOW_MAX_BACKLOG: required(int(1, 1e9), 1_000_000, 'events kept in the stream (not yet acknowledged by every sink) above which ingest answers 429'),
   // Per-project ingest limits (token buckets shared by every server through Redis), as Loki's
   // per-tenant limits; each project can set its own (logflow projects set). 0: no limit.
   LOGFLOW_INGESTION_RATE: required(bytes, 8 * 1024 * 1024, 'bytes of events per second a project may send on average, unless it sets its own (0: no limit)'),
@@ -109,7 +109,7 @@ const SETTINGS = {
   LOGFLOW_INGESTION_EVENTS_RATE: required(int(0, 1e9), 20_000, 'events per second a project may send on average, unless it sets its own (0: no limit)'),
   LOGFLOW_INGESTION_EVENTS_BURST: required(int(0, 1e10), 100_000, 'events a project may send at once above its rate'),
   LOGFLOW_CLAIM_IDLE_MS: required(int(100, 86_400_000), 30_000, 'how long an entry stays with a silent worker before another worker claims it'),
-  LOGFLOW_WORKER_BATCH: required(int(1, 10_000), 500, 'stream entries a worker reads and writes at a time'),
+  LOGFLOW_WORKER_BATCH: required(int(1, 10_000), 500, 'events a worker reads and writes at a time (whatever stream entries hold them)'),
   LOGFLOW_RETENTION_DAYS: required(
     int(1, MAX_RETENTION_DAYS),
     30,

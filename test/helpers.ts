@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
+import type { LogEvent } from '../shared/event.ts';
+import { EventStream } from '../server/queue/stream.ts';
 
 // Each test owns its Redis keys (namespace), its database and its index names, and removes them.
 
@@ -42,6 +44,23 @@ export async function dropRedisNamespace(redis: Redis, namespace: string): Promi
     if (keys.length) await redis.del(...keys);
     cursor = next;
   } while (cursor !== '0');
+}
+
+/** How many events a namespace's stream holds, as the queue counts them (an entry holds a batch). */
+export async function queuedEventCount(redis: Redis, namespace: string): Promise<number> {
+  return new EventStream(redis, namespace).backlog();
+}
+
+/** The last `n` events of a namespace's stream, oldest first, read as live tail reads them. */
+export async function lastQueuedEvents(redis: Redis, namespace: string, n: number): Promise<LogEvent[]> {
+  const follower = new EventStream(redis, namespace).follower();
+  try {
+    const { lastId } = await follower.positions();
+    const all = await follower.rangeAfter('0-0', lastId, 1_000_000);
+    return all.slice(-n).map((d) => ('event' in d ? d.event : (JSON.parse(d.raw) as LogEvent)));
+  } finally {
+    follower.close();
+  }
 }
 
 /** Deletes a namespace's indices and index template from OpenSearch. */

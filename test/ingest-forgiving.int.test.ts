@@ -8,7 +8,7 @@ import { startServer, type RunningServer } from '../server/server.ts';
 import { loadSettings } from '../shared/config.ts';
 import type { LogEvent } from '../shared/event.ts';
 import { createLogger } from '../shared/logger.ts';
-import { createTestDatabase, dropRedisNamespace, REDIS_URL, uniqueName } from './helpers.ts';
+import { createTestDatabase, dropRedisNamespace, lastQueuedEvents, REDIS_URL, uniqueName } from './helpers.ts';
 
 // POST /logs as agents other than `logflow ship` send to it, unchanged: what each sends, and what the
 // stream then holds (the stores' side is test/ingest-stores.int.test.ts).
@@ -19,13 +19,12 @@ describe('when other agents POST /logs as they are', () => {
   let key: string;
   const redis = new Redis(REDIS_URL);
   const namespace = uniqueName('t');
-  const stream = `${namespace}:events`;
 
   const post = (body: string | Buffer, headers: Record<string, string> = {}, path = '/logs') =>
     fetch(`${url}${path}`, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers: { 'content-type': 'application/json', 'x-api-key': key, ...headers } });
 
   /** The last `n` events the stream took, oldest first. */
-  const lastEvents = async (n: number): Promise<LogEvent[]> => (await redis.xrevrange(stream, '+', '-', 'COUNT', n)).reverse().map(([, fields]) => JSON.parse(fields[1]!) as LogEvent);
+  const lastEvents = (n: number): Promise<LogEvent[]> => lastQueuedEvents(redis, namespace, n);
 
   beforeAll(async () => {
     db = await createTestDatabase();

@@ -8,7 +8,7 @@ import { startServer, type RunningServer } from '../server/server.ts';
 import { loadSettings, type Settings } from '../shared/config.ts';
 import { errorOfAnswer, RefusedEventsError } from '../shared/http.ts';
 import { createLogger } from '../shared/logger.ts';
-import { createTestDatabase, dropRedisNamespace, REDIS_URL, uniqueName } from './helpers.ts';
+import { createTestDatabase, dropRedisNamespace, lastQueuedEvents, queuedEventCount, REDIS_URL, uniqueName } from './helpers.ts';
 
 const log = createLogger('silent');
 const event = (extra: Record<string, unknown> = {}) => ({ timestamp: '2026-11-01T10:00:00Z', service: 'api', level: 'INFO', message: 'hello', ...extra });
@@ -22,15 +22,11 @@ describe('when clients POST /logs and GET /search', () => {
   let disabledKey: string;
   const redis = new Redis(REDIS_URL);
   const namespace = uniqueName('t');
-  const stream = `${namespace}:events`;
 
   const post = (body: string | Buffer, headers: Record<string, string> = {}, k: string | null = key) =>
     fetch(`${url}/logs`, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers: { 'content-type': 'application/json', ...(k ? { 'x-api-key': k } : {}), ...headers } });
 
-  const lastEvent = async () => {
-    const [last] = await redis.xrevrange(stream, '+', '-', 'COUNT', 1);
-    return JSON.parse(last![1][1]!);
-  };
+  const lastEvent = async () => (await lastQueuedEvents(redis, namespace, 1))[0]!;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -54,18 +50,18 @@ describe('when clients POST /logs and GET /search', () => {
   });
 
   it('accepts one event and answers exactly 200 once Redis has it', async () => {
-    const before = await redis.xlen(stream);
+    const before = await queuedEventCount(redis, namespace);
     const res = await post(JSON.stringify(event({ event_id: 'client-id-1', level: 'warning' })));
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ accepted: 1, rejected: [] });
-    expect(await redis.xlen(stream)).toBe(before + 1);
+    expect(await queuedEventCount(redis, namespace)).toBe(before + 1);
     const stored = await lastEvent();
     expect(stored).toMatchObject({ event_id: 'client-id-1', level: 'WARN', project_id: expect.any(Number), timestamp: '2026-11-01T10:00:00.000Z' });
     expect(Date.parse(stored.ingest_ts)).toBeGreaterThan(Date.now() - 60_000);
   });
 
   it('stores the good events of a batch and answers 400 naming each bad one, counting the stored ones', async () => {
-    const before = await redis.xlen(stream);
+    const before = await queuedEventCount(redis, namespace);
     const res = await post(JSON.stringify([event(), event({ level: 'LOUD' }), event({ timestamp: 'yesterday' }), event({ level: 'fatal' }), event({ timestamp: '2026-02-30T10:00:00Z' })]));
     expect(res.status).toBe(400);
     const body = await res.json();
@@ -74,7 +70,7 @@ describe('when clients POST /logs and GET /search', () => {
       { index: 2, reason: expect.stringMatching(/^timestamp "yesterday" is not a time LogFlow reads: send ISO 8601/) },
       { index: 4, reason: expect.stringMatching(/^timestamp "2026-02-30T10:00:00Z" is not a date and time that exists/) },
     ]);
-    expect(await redis.xlen(stream)).toBe(before + 3);
+    expect(await queuedEventCount(redis, namespace)).toBe(before + 3);
     const refused = errorOfAnswer(res.status, body, '', undefined);
     expect(refused).toBeInstanceOf(RefusedEventsError);
     expect((refused as RefusedEventsError).accepted).toBe(3);

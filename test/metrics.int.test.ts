@@ -95,7 +95,7 @@ describe('when an operator watches a running LogFlow', () => {
     it('does show each sink group lag and pending, none left once written', async () => {
       const q = await eventually(async () => {
         const s = await scrape(`${stack.url}/metrics`);
-        return ['opensearch', 'postgres', 'file'].every((group) => s.has('logflow_queue_lag_entries', { group }) && s.sum('logflow_queue_lag_entries', { group }) + s.sum('logflow_queue_pending_entries', { group }) === 0) ? s : undefined;
+        return ['opensearch', 'postgres', 'file'].every((group) => s.has('logflow_queue_lag_events', { group }) && s.sum('logflow_queue_lag_events', { group }) + s.sum('logflow_queue_pending_entries', { group }) === 0) ? s : undefined;
       }, 20_000, 'the groups to settle');
       expect(q.sum('logflow_queue_up')).toBe(1);
       expect(q.sum('logflow_queue_oldest_unsettled_age_seconds', { group: 'postgres' })).toBe(0);
@@ -139,7 +139,7 @@ describe('when an operator watches a running LogFlow', () => {
     });
 
     it('does show the queue and retention as the worker sees them', async () => {
-      expect(w.has('logflow_queue_lag_entries', { group: 'postgres' })).toBe(true);
+      expect(w.has('logflow_queue_lag_events', { group: 'postgres' })).toBe(true);
       expect(w.types.get('logflow_retention_removed_total')).toBe('counter');
       // The worker's first retention run comes 2 s after it starts (nothing is old enough to go).
       await eventually(async () => ((await scrape(workerMetrics)).sum('logflow_retention_runs_total') >= 1 ? true : undefined), 30_000, 'a retention run');
@@ -186,7 +186,7 @@ describe('when an operator watches a running LogFlow', () => {
       const text = await runCli(['status'], stack.env);
       expect(text.stdout).toMatch(/^file\s+ok\s+4\s+0\s+no worker\s+0\s+\ds$/m);
       const m = await scrape(`${stack.url}/metrics`);
-      expect(m.sum('logflow_queue_lag_entries', { group: 'file' })).toBe(4);
+      expect(m.sum('logflow_queue_lag_events', { group: 'file' })).toBe(4);
       expect(m.sum('logflow_queue_oldest_unsettled_age_seconds', { group: 'file' })).toBeGreaterThanOrEqual(1);
     });
 

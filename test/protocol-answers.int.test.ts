@@ -11,7 +11,7 @@ import { migrate } from '../server/migrate.ts';
 import { startServer, type RunningServer } from '../server/server.ts';
 import { loadSettings, type Settings } from '../shared/config.ts';
 import { createLogger } from '../shared/logger.ts';
-import { createTestDatabase, REDIS_URL, uniqueName } from './helpers.ts';
+import { createTestDatabase, dropRedisNamespace, lastQueuedEvents, queuedEventCount, REDIS_URL, uniqueName } from './helpers.ts';
 
 // How each protocol answers what is not a plain success, in its own terms: refused keys and bodies,
 // partial batches, backpressure and a Redis that is gone, and Elasticsearch's probes. Requests are
@@ -35,7 +35,6 @@ describe('when agents get answers other than plain success', () => {
   let key: string;
   const redis = new Redis(REDIS_URL);
   const namespace = uniqueName('t');
-  const stream = `${namespace}:events`;
 
   const otlpJson = (records: object[]) => JSON.stringify({ resourceLogs: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'cart' } }] }, scopeLogs: [{ logRecords: records }] }] });
   const post = (path: string, body: string | Uint8Array, headers: Record<string, string>, base = url) => fetch(`${base}${path}`, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers: { authorization: `Bearer ${key}`, ...headers } });
@@ -62,7 +61,7 @@ describe('when agents get answers other than plain success', () => {
 
   afterAll(async () => {
     await server?.close();
-    await redis.del(stream, `${namespace}:dead-letter`);
+    await dropRedisNamespace(redis, namespace);
     redis.disconnect();
     await db?.drop();
   });
@@ -150,8 +149,7 @@ describe('when agents get answers other than plain success', () => {
     it('does take /{index}/_bulk gzip-compressed, the index naming the service, and answer a body it cannot read whole', async () => {
       const res = await es('/checkout-2026.11.01/_bulk', { method: 'POST', body: gzipSync('{"create":{}}\n{"@timestamp":"2026-11-01T10:00:00Z","message":"from the url index"}\n'), headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' } });
       expect(await res.json()).toMatchObject({ errors: false, items: [{ create: { _index: 'checkout-2026.11.01', status: 201 } }] });
-      const [last] = await redis.xrevrange(stream, '+', '-', 'COUNT', 1);
-      expect(JSON.parse(last![1][1]!)).toMatchObject({ service: 'checkout', message: 'from the url index' });
+      expect((await lastQueuedEvents(redis, namespace, 1))[0]).toMatchObject({ service: 'checkout', message: 'from the url index' });
       const broken = await es('/_bulk', { method: 'POST', body: '{"create":{}\n{}\n', headers: { 'content-type': 'application/x-ndjson' } });
       expect(broken.status).toBe(400);
       expect(await broken.json()).toMatchObject({ error: { reason: expect.stringMatching(/line 1 is no bulk action/) } });
@@ -173,13 +171,13 @@ describe('when agents get answers other than plain success', () => {
     it('does answer 204, and 400 in plain text naming each refused line when some were (the others stored)', async () => {
       const ok = await post('/loki/api/v1/push', snappyPush([{ labels: '{job="api"}', entries: [{ timestamp: { seconds: 1793527200, nanos: 5 }, line: 'ok line' }] }]), { 'content-type': 'application/x-protobuf' });
       expect(ok.status).toBe(204);
-      const before = await redis.xlen(stream);
+      const before = await queuedEventCount(redis, namespace);
       const body = JSON.stringify({ streams: [{ stream: { job: 'api' }, values: [[String(NS), 'stored line'], ['soon', 'no time'], [String(NS), 42]] }] });
       const res = await post('/loki/api/v1/push', body, { 'content-type': 'application/json' });
       expect(res.status).toBe(400);
       expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
       expect(await res.text()).toMatch(/^2 of 3 entries were refused.*the other 1 are stored.*\nentry 1 of stream \{"job":"api"\}: the timestamp "soon" is not nanoseconds.*\nentry 2 of stream .*: the line 42 is not a string/s);
-      expect(await redis.xlen(stream)).toBe(before + 1);
+      expect(await queuedEventCount(redis, namespace)).toBe(before + 1);
     });
 
     it('does refuse a stream whose labels cannot be read, and a body that is no push', async () => {

@@ -161,6 +161,12 @@ export class BenchStack {
       LOGFLOW_LOG_LEVEL: 'warn',
       // The bench fills the stream on purpose: backpressure would measure the limit, not the path.
       LOGFLOW_MAX_BACKLOG: '1000000000',
+      // Nor the per-project limits (20,000 events/s by default), which a faster ingest runs into: set
+      // out of reach, so the limiter still does its work per request, as bench/ingest.bench.ts does.
+      LOGFLOW_INGESTION_EVENTS_RATE: '1000000000',
+      LOGFLOW_INGESTION_EVENTS_BURST: '1000000000',
+      LOGFLOW_INGESTION_RATE: '1000GiB',
+      LOGFLOW_INGESTION_BURST_SIZE: '1000GiB',
       ...(this.opensearch ? { OPENSEARCH_URL } : {}),
       ...extra,
     };

@@ -3,12 +3,12 @@ import type { LogEvent } from '../../shared/event.ts';
 import { TAIL_EVENT, type TailMissed, type TailReady } from '../../shared/http.ts';
 import { compileQuery } from '../../shared/query/evaluate.ts';
 import type { QueryScope } from '../../shared/query/search.ts';
+import { isPosition } from '../queue/stream-id.ts';
 import type { TailHub } from '../tail/hub.ts';
 
 /** Bytes waiting for a slow reader beyond which its events are counted as missed rather than held. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 const HEARTBEAT_MS = 15_000;
-const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
 
 /**
  * GET /tail as Server-Sent Events: every new matching event of the project, once each, in stream
@@ -19,7 +19,7 @@ const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
 export async function serveTail(req: IncomingMessage, res: ServerResponse, hub: TailHub, scope: QueryScope): Promise<void> {
   const matches = compileQuery(scope.query);
   const lastEventId = req.headers['last-event-id'];
-  const after = typeof lastEventId === 'string' && STREAM_ID.test(lastEventId.trim()) ? lastEventId.trim() : undefined;
+  const after = typeof lastEventId === 'string' && isPosition(lastEventId.trim()) ? lastEventId.trim() : undefined;
   let missed = 0;
   const send = (event: string, data: unknown, id?: string) => {
     if (!res.headersSent) {

@@ -30,11 +30,11 @@ export function addQueueMetrics(m: Metrics, queue: Pick<EventQueue, 'backlog' | 
     });
   m.addOnce('logflow_queue_up', (registers) => {
     scrapedGauge(registers, 'logflow_queue_up', '1 when the queue (Redis) answered this scrape, 0 when it did not', [], async () => [{ labels: {}, value: (await read()) ? 1 : 0 }]);
-    scrapedGauge(registers, 'logflow_queue_backlog_entries', 'Entries kept in the stream (the slowest group still has these to do at most); backpressure answers 429 past LOGFLOW_MAX_BACKLOG; NaN when the queue did not answer', [], async () => {
+    scrapedGauge(registers, 'logflow_queue_backlog_events', 'Events kept in the stream (the slowest group still has these to do at most); backpressure answers 429 past LOGFLOW_MAX_BACKLOG; NaN when the queue did not answer', [], async () => {
       // Unlabelled, it is always exported: NaN (not 0) when the queue did not answer.
       return [{ labels: {}, value: (await read())?.backlog ?? NaN }];
     });
-    scrapedGauge(registers, 'logflow_queue_lag_entries', 'Entries no consumer of the group (one group per sink) has received yet', ['group'], perGroup((g) => g.lag));
+    scrapedGauge(registers, 'logflow_queue_lag_events', 'Events no consumer of the group (one group per sink) has received yet', ['group'], perGroup((g) => g.lag));
     scrapedGauge(registers, 'logflow_queue_pending_entries', 'Entries received by a consumer of the group and not settled yet (being written, or left by a worker that died)', ['group'], perGroup((g) => g.pending));
     scrapedGauge(registers, 'logflow_queue_oldest_unsettled_age_seconds', 'Age of the oldest event the group has not written (or dead-lettered) yet, since it was accepted; 0 when none waits', ['group'], perGroup((g) => (g.oldestUnsettledMs === null ? 0 : Math.max(0, (Date.now() - g.oldestUnsettledMs) / 1000))));
   });

@@ -36,8 +36,8 @@ describe('when the metrics port is scraped while Redis is away', () => {
     const m = parsePrometheus(await res.text());
     expect(Date.now() - started).toBeLessThan(5000);
     expect(m.sum('logflow_queue_up')).toBe(0);
-    expect(m.has('logflow_queue_lag_entries')).toBe(false);
-    expect(m.sum('logflow_queue_backlog_entries')).toBeNaN();
+    expect(m.has('logflow_queue_lag_events')).toBe(false);
+    expect(m.sum('logflow_queue_backlog_events')).toBeNaN();
   });
 
   it('does answer 404 off /metrics and 405 to another method', async () => {

@@ -29,7 +29,10 @@ export interface GroupConsumer {
   takeOver(minIdleMs: number, count: number): Promise<Delivery[]>;
   /** Says these are still being worked on, so nobody takes them over meanwhile. */
   renew(deliveries: readonly Delivery[]): Promise<void>;
-  /** Finishes deliveries: `done` are acknowledged, `refused` kept as dead letters with their reason, in one step. */
+  /**
+   * Finishes deliveries, any subset of those received in any order: `done` are acknowledged, `refused`
+   * kept as dead letters with their reason, in one step with the acknowledgement that covers them.
+   */
   settle(done: readonly Delivery[], refused: readonly Refusal[]): Promise<void>;
   /** Ends a waiting next() at once; the consumer is not used afterwards. Safe twice. */
   close(): void;
@@ -37,9 +40,9 @@ export interface GroupConsumer {
 
 export interface GroupState {
   name: string;
-  /** Received by a consumer and not settled yet. */
+  /** Received by a consumer and not settled yet, in the queue's own units (stream entries: accepted batches). */
   pending: number;
-  /** Not received by anyone yet; null when the queue cannot tell. */
+  /** Events not received by anyone yet; null when the queue cannot tell. */
   lag: number | null;
   /** When the oldest event the group has not settled (pending, or not received yet) was appended, in ms since the epoch; null when it has settled everything. */
   oldestUnsettledMs: number | null;
@@ -94,7 +97,7 @@ export interface EventQueue {
   append(events: LogEvent[]): Promise<void>;
   /** append() for events already written as JSON text (the ingest path writes them by hand: cheaper than JSON.stringify). */
   appendEncoded(events: readonly string[]): Promise<void>;
-  /** Entries kept: an upper bound of what the slowest group has still to do, and what backpressure measures. */
+  /** Events kept: an upper bound of what the slowest group has still to do, and what backpressure measures. */
   backlog(): Promise<number>;
   /** Creates the group when missing, reading from the oldest event kept, so it sees everything not yet trimmed. */
   ensureGroup(group: string): Promise<void>;

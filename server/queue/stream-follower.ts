@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { decodeEntry, type RawEntry } from './entry.ts';
 import type { Delivery, QueueFollower } from './queue.ts';
-import { compareStreamIds } from './stream-id.ts';
+import { comparePositions, entryOf, indexOf } from './stream-id.ts';
 
 /**
  * Live tail's reads on the Redis stream: XREAD and XRANGE, outside any group. The blocking read has a
@@ -9,6 +9,8 @@ import { compareStreamIds } from './stream-id.ts';
  */
 export class StreamFollower implements QueueFollower {
   private closed = false;
+  /** Events per entry in the last read, to ask for about `count` events rather than entries. */
+  private perEntry = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -33,28 +35,36 @@ export class StreamFollower implements QueueFollower {
   }
 
   // Both read on past entries that are not passed on (replays), so an answer is never empty only
-  // because of them: the caller goes on from the last position it was given.
+  // because of them: the caller goes on from the last position it was given. A position inside an
+  // entry (an event ref) reads the rest of that entry first.
   async readAfter(afterId: string, count: number, blockMs: number): Promise<Delivery[]> {
-    for (let after = afterId; ; ) {
-      const reply = (await this.blocking.call('XREAD', 'COUNT', count, 'BLOCK', blockMs, 'STREAMS', this.key, after)) as [string, RawEntry[]][] | null;
+    const rest = await this.restOf(afterId, count);
+    if (rest.length) return rest;
+    for (let after = entryOf(afterId); ; ) {
+      const reply = (await this.blocking.call('XREAD', 'COUNT', this.entriesFor(count), 'BLOCK', blockMs, 'STREAMS', this.key, after)) as [string, RawEntry[]][] | null;
       const entries = reply?.[0]?.[1] ?? [];
-      const out = passing(entries);
+      const out = this.passing(entries);
       if (out.length || !entries.length) return out;
       after = entries[entries.length - 1]![0];
     }
   }
 
   async rangeAfter(afterId: string, toId: string, count: number): Promise<Delivery[]> {
-    for (let after = afterId; ; ) {
-      const entries = (await this.redis.call('XRANGE', this.key, `(${after}`, toId, 'COUNT', count)) as RawEntry[];
-      const out = passing(entries);
-      if (out.length || entries.length < count) return out;
+    const within = (d: Delivery) => toId === '+' || comparePositions(d.ref, toId) <= 0;
+    const out = (await this.restOf(afterId, count)).filter(within);
+    const to = entryOf(toId);
+    for (let after = entryOf(afterId); out.length < count; ) {
+      const n = this.entriesFor(count - out.length);
+      const entries = (await this.redis.call('XRANGE', this.key, `(${after}`, to, 'COUNT', n)) as RawEntry[];
+      for (const d of this.passing(entries)) if (within(d)) out.push(d);
+      if (entries.length < n) break;
       after = entries[entries.length - 1]![0];
     }
+    return out.slice(0, count);
   }
 
   compare(a: string, b: string): number {
-    return compareStreamIds(a, b);
+    return comparePositions(a, b);
   }
 
   close(): void {
@@ -63,14 +73,35 @@ export class StreamFollower implements QueueFollower {
     this.blocking.disconnect();
     this.onClose();
   }
+
+  /** The events of the entry `afterId` is inside of that come after it; [] for an entry ID (through its end). */
+  private async restOf(afterId: string, count: number): Promise<Delivery[]> {
+    const index = indexOf(afterId);
+    if (index === undefined) return [];
+    const id = entryOf(afterId);
+    const entries = (await this.redis.call('XRANGE', this.key, id, id)) as RawEntry[];
+    return this.passing(entries)
+      .filter((d) => comparePositions(d.ref, afterId) > 0)
+      .slice(0, count);
+  }
+
+  /** About how many entries hold `count` events, by the last read. */
+  private entriesFor(count: number): number {
+    return this.perEntry === 0 ? 1 : Math.max(1, Math.floor(count / this.perEntry));
+  }
+
+  /** What passes through the stream: a replay for one store only is the same event again, not news. */
+  private passing(entries: RawEntry[]): Delivery[] {
+    const out: Delivery[] = [];
+    let events = 0;
+    for (const raw of entries) {
+      const { deliveries, only } = decodeEntry(raw);
+      events += deliveries.length;
+      if (only === undefined) for (const d of deliveries) out.push(d);
+    }
+    if (entries.length) this.perEntry = events / entries.length;
+    return out;
+  }
 }
 
-/** What passes through the stream: a replay for one store only is the same event again, not news. */
-function passing(entries: RawEntry[]): Delivery[] {
-  const out: Delivery[] = [];
-  for (const raw of entries) {
-    const { delivery, only } = decodeEntry(raw);
-    if (only === undefined) out.push(delivery);
-  }
-  return out;
-}
+

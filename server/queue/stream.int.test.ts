@@ -41,7 +41,10 @@ describe('when events go through the stream', () => {
   });
 
   it('trims nothing while no group reads, and nothing a group has not acknowledged', async () => {
-    await stream.append(Array.from({ length: 10 }, (_, i) => event(i)));
+    // Three accepted batches: e0-e1, e2-e4, e5-e9 (one stream entry each).
+    await stream.append([event(0), event(1)]);
+    await stream.append([event(2), event(3), event(4)]);
+    await stream.append(Array.from({ length: 5 }, (_, i) => event(5 + i)));
     expect(await stream.trim()).toBe(0);
     await stream.ensureGroup('fast');
     await stream.ensureGroup('slow');
@@ -49,22 +52,79 @@ describe('when events go through the stream', () => {
     await fast.settle(await fast.next(100, 0), []);
     const slow = consumer('slow');
     const got = await slow.next(5, 0);
-    await slow.settle(got.slice(0, 2), []);
-    // slow still holds entries 2..4 and has not read 5..9: those 8 stay.
+    expect(ids(got)).toEqual(['e0', 'e1', 'e2', 'e3', 'e4']);
+    // Settled out of order and in pieces: the first batch is done, the second is not (e2 and e4 are open).
+    await slow.settle([got[3]!], []);
+    await slow.settle([got[1]!, got[0]!], []);
+    // slow still holds the batch of e2..e4 and has not read e5..e9: those 8 events stay.
     await stream.trim();
     expect(await stream.backlog()).toBe(8);
-    expect(ids(await slow.unsettled(100))).toEqual(['e2', 'e3', 'e4']);
+    expect(ids(await slow.unsettled(100))).toEqual(['e2', 'e4']);
   });
 
   it('trims what every group acknowledged', async () => {
     await stream.append(Array.from({ length: 6 }, (_, i) => event(i)));
+    await stream.append([event(6)]);
     for (const g of ['a', 'b']) {
       await stream.ensureGroup(g);
       const c = consumer(g);
       await c.settle(await c.next(100, 0), []);
     }
     await stream.trim();
-    expect(await stream.backlog()).toBeLessThanOrEqual(1); // the last delivered entry marks the place
+    expect(await stream.backlog()).toBe(0);
+  });
+
+  it('counts the backlog in events, whatever the entries hold, entries of earlier releases too', async () => {
+    await redis.xadd(stream.key, '*', 'e', JSON.stringify(event(0)));
+    await stream.append([event(1), event(2), event(3)]);
+    await stream.append([event(4)]);
+    await redis.xadd(stream.key, '*', 'e', JSON.stringify(event(5)));
+    expect(await stream.backlog()).toBe(6);
+    await stream.ensureGroup('g');
+    const c = consumer('g');
+    expect(ids(await c.next(100, 0))).toEqual(['e0', 'e1', 'e2', 'e3', 'e4', 'e5']);
+    // The stream deleted on its own (a flush): its count index no longer counts, and starts again.
+    await redis.del(stream.key);
+    expect(await stream.backlog()).toBe(0);
+    await stream.append([event(6), event(7)]);
+    expect(await stream.backlog()).toBe(2);
+  });
+
+  it('hands out at most the events asked for, and the rest of a batch next time', async () => {
+    await stream.append(Array.from({ length: 5 }, (_, i) => event(i)));
+    await stream.append([event(5), event(6)]);
+    await stream.ensureGroup('g');
+    const c = consumer('g');
+    const first = await c.next(3, 0);
+    // One batch received and not settled; the other's two events not received: lag counts events.
+    expect((await stream.groups())[0]).toMatchObject({ pending: 1, lag: 2 });
+    const second = await c.next(3, 0);
+    const third = await c.next(3, 0);
+    expect([ids(first), ids(second), ids(third)]).toEqual([['e0', 'e1', 'e2'], ['e3', 'e4', 'e5'], ['e6']]);
+    expect(new Set([...first, ...second, ...third].map((d) => d.ref)).size).toBe(7);
+    await c.settle([...third, ...second], []);
+    // The first batch waits for e0..e2: still pending, so a restart gets them again.
+    expect((await stream.groups())[0]).toMatchObject({ pending: 1 });
+    expect(ids(await c.unsettled(10))).toEqual(['e0', 'e1', 'e2']);
+    // Another start of the same consumer knows nothing of what was settled: it gets the batch whole.
+    expect(ids(await consumer('g').unsettled(10))).toEqual(['e0', 'e1', 'e2', 'e3', 'e4']);
+  });
+
+  it('gives a restarted consumer a half-settled batch whole, and acknowledges it once all of it is settled', async () => {
+    await stream.append([event(1), event(2), event(3)]);
+    await stream.ensureGroup('g');
+    const before = consumer('g', 'w');
+    const got = await before.next(10, 0);
+    await before.settle([got[0]!], [{ delivery: got[1]!, reason: 'refused' }]);
+    // Nothing is acknowledged, and no dead letter kept, until the whole entry is settled.
+    expect((await stream.deadLetters.list({ limit: 10 })).total).toBe(0);
+    before.close();
+    const after = consumer('g', 'w');
+    const again = await after.unsettled(10);
+    expect(ids(again)).toEqual(['e1', 'e2', 'e3']);
+    await after.settle([again[0]!, again[2]!], [{ delivery: again[1]!, reason: 'refused' }]);
+    expect(await after.unsettled(10)).toEqual([]);
+    expect((await stream.deadLetters.list({ limit: 10 })).letters.map((l) => l.event?.event_id)).toEqual(['e2']);
   });
 
   it('lets a live consumer take over what a silent one left unsettled', async () => {
@@ -103,10 +163,13 @@ describe('when events go through the stream', () => {
     await stream.ensureGroup('g');
     await redis.xadd(stream.key, '*', 'x', 'y');
     await redis.xadd(stream.key, '*', 'e', '{not json');
+    await redis.xadd(stream.key, '*', 'n', '2', 'b', `${JSON.stringify(event(1))}\n{not json either`);
     const got = await consumer('g').next(10, 0);
     expect(got).toEqual([
       { ref: expect.any(String), problem: 'stream entry has no event field', raw: 'x y' },
       { ref: expect.any(String), problem: 'stream entry is not valid JSON', raw: '{not json' },
+      { ref: expect.any(String), event: event(1) },
+      { ref: expect.any(String), problem: 'stream entry is not valid JSON', raw: '{not json either' },
     ]);
   });
 });
@@ -184,7 +247,8 @@ describe('when live tail follows the stream', () => {
     const follower = stream.follower();
     expect(await follower.positions()).toEqual({ lastId: '0-0', firstId: '0-0' });
     await stream.ensureGroup('postgres');
-    await stream.append([event(1), event(2)]);
+    await stream.append([event(1)]);
+    await stream.append([event(2)]);
     const { lastId, firstId } = await follower.positions();
     const all = await follower.rangeAfter('0-0', lastId, 10);
     expect(ids(all)).toEqual(['e1', 'e2']);
@@ -201,6 +265,20 @@ describe('when live tail follows the stream', () => {
     expect(follower.compare(all[0]!.ref, all[1]!.ref)).toBeLessThan(0);
     // The groups never saw the follower: nothing pending, nothing acknowledged on its behalf.
     expect((await stream.groups()).map((g) => g.name)).toEqual(['postgres']);
+  });
+
+  it('does go on after a position inside a batch, and order the positions of its events', async () => {
+    const follower = stream.follower();
+    await stream.append([event(1), event(2), event(3)]);
+    await stream.append([event(4)]);
+    const { lastId } = await follower.positions();
+    const all = await follower.rangeAfter('0-0', lastId, 10);
+    expect(ids(all)).toEqual(['e1', 'e2', 'e3', 'e4']);
+    for (let i = 1; i < all.length; i++) expect(follower.compare(all[i - 1]!.ref, all[i]!.ref)).toBeLessThan(0);
+    expect(ids(await follower.readAfter(all[0]!.ref, 10, 100))).toEqual(['e2', 'e3']);
+    expect(ids(await follower.readAfter(all[2]!.ref, 10, 100))).toEqual(['e4']);
+    expect(ids(await follower.rangeAfter(all[0]!.ref, all[1]!.ref, 10))).toEqual(['e2']);
+    expect(ids(await follower.rangeAfter(all[1]!.ref, lastId, 10))).toEqual(['e3', 'e4']);
   });
 
   it('does stop a waiting read when closed', async () => {

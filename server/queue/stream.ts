@@ -1,12 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { LogEvent } from '../../shared/event.ts';
 import { DeadLetterStream } from './dead-letters.ts';
-import { entryFields } from './entry.ts';
+import { APPEND_BATCH, batchArgs, indexCounts } from './entry.ts';
 import type { EventQueue, GroupConsumer, GroupState, QueueFollower } from './queue.ts';
-import { connectFailFast, connectOrIgnore, connectPatient, execAll, readDurabilityRisk } from './redis.ts';
+import { connectFailFast, connectOrIgnore, connectPatient, readDurabilityRisk } from './redis.ts';
+import { LogFlowError } from '../../shared/errors.ts';
 import { StreamConsumer } from './stream-consumer.ts';
 import { StreamFollower } from './stream-follower.ts';
-import { minStreamId, parseStreamId } from './stream-id.ts';
+import { minStreamId, parseStreamId, successor } from './stream-id.ts';
 
 /**
  * The queue on Redis: one stream of events, one consumer group per sink, and a dead-letter stream for
@@ -15,6 +16,9 @@ import { minStreamId, parseStreamId } from './stream-id.ts';
 export class EventStream implements EventQueue {
   readonly key: string;
   readonly deadLetterKey: string;
+  /** One small entry per batch entry, with the same ID: how many events it holds, and how many came before (backlog()). */
+  readonly countKey: string;
+  private readonly appendedKey: string;
   readonly deadLetters: DeadLetterStream;
   private readonly closables = new Set<{ close(): void }>();
   private owned = false;
@@ -25,6 +29,8 @@ export class EventStream implements EventQueue {
   ) {
     this.key = `${namespace}:events`;
     this.deadLetterKey = `${namespace}:dead-letter`;
+    this.countKey = `${namespace}:events:counts`;
+    this.appendedKey = `${namespace}:events:appended`;
     this.deadLetters = new DeadLetterStream(redis, this.deadLetterKey, this.key);
   }
 
@@ -40,20 +46,41 @@ export class EventStream implements EventQueue {
     return stream;
   }
 
-  /** Appends all events or none (MULTI), and resolves only once Redis has them. */
+  /** Appends all events or none, as one entry, and resolves only once Redis has them. */
   async append(events: LogEvent[]): Promise<void> {
     return this.appendEncoded(events.map((e) => JSON.stringify(e)));
   }
 
+  /**
+   * One stream entry for the whole batch, written by a script (atomic: all or none): one command
+   * whatever the batch holds, where an entry per event cost the server most of its time in the client.
+   */
   async appendEncoded(events: readonly string[]): Promise<void> {
-    const tx = this.redis.multi();
-    for (const json of events) tx.xadd(this.key, '*', ...entryFields(json));
-    await execAll(tx, 'take the events');
+    if (!events.length) return;
+    try {
+      await this.redis.eval(APPEND_BATCH, 3, this.key, this.countKey, this.appendedKey, ...batchArgs(events));
+    } catch (err) {
+      throw new LogFlowError('QUEUE_UNAVAILABLE', `Redis did not take the events: ${(err as Error)?.message ?? err}`, { transient: true, cause: err, retryAfterSeconds: 2 });
+    }
   }
 
-  /** Entries not yet trimmed: every group's unsettled work is among them (see trim()). */
+  /**
+   * Events not yet trimmed, every group's unsettled work among them (see trim()). Counted exactly from
+   * the count index: the events of the batch entries it holds (the last one's running count less the
+   * first one's, plus the first's own), and one for each entry that is not a batch (replays, and the
+   * one-event entries of releases before batches).
+   */
   async backlog(): Promise<number> {
-    return this.redis.xlen(this.key);
+    const replies = failOn(
+      await this.redis.pipeline().xlen(this.key).xlen(this.countKey).xrange(this.countKey, '-', '+', 'COUNT', 1).xrevrange(this.countKey, '+', '-', 'COUNT', 1).exec(),
+    ).map(([, value]) => value);
+    const [entries, batches] = replies as [number, number];
+    // An index out of step with its stream (the stream deleted alone, until the next append): entries.
+    if (batches > entries) return entries;
+    const first = (replies[2] as [string, string[]][])[0];
+    const last = (replies[3] as [string, string[]][])[0];
+    const inBatches = first && last ? indexCounts(last[1]).c - indexCounts(first[1]).c + indexCounts(first[1]).n : 0;
+    return Math.max(0, entries - batches) + inBatches;
   }
 
   /** Creates the group at the start of the stream when missing, so it sees everything still kept. */
@@ -84,8 +111,8 @@ export class EventStream implements EventQueue {
   }
 
   /**
-   * The lowest entry some group still needs: its oldest pending entry, or, when it has none, the last
-   * one delivered to it (everything before is done). Undefined when there are no groups: with nobody
+   * The lowest entry some group still needs: its oldest pending entry, or, when it has none, whatever
+   * comes after the last one delivered to it (everything up to there is done). Undefined when there are no groups: with nobody
    * reading yet, nothing may go. Redis 7.0 trims pending entries as readily as acknowledged ones, so
    * this is computed from the groups, never guessed from a length.
    */
@@ -100,7 +127,8 @@ export class EventStream implements EventQueue {
         const summary = (await this.redis.call('XPENDING', this.key, name)) as [number, string | null, string | null, unknown];
         needed.push(summary[1] ?? String(info['last-delivered-id']));
       } else {
-        needed.push(String(info['last-delivered-id']));
+        // Everything up to and including the last entry delivered to it is settled.
+        needed.push(successor(String(info['last-delivered-id'])));
       }
     }
     return minStreamId(needed);
@@ -110,7 +138,8 @@ export class EventStream implements EventQueue {
   async trim(): Promise<number> {
     const point = await this.trimPoint();
     if (!point || point === '0-0') return 0;
-    return Number(await this.redis.call('XTRIM', this.key, 'MINID', point));
+    const [[, removed] = [null, 0]] = failOn(await this.redis.pipeline().call('XTRIM', this.key, 'MINID', point).call('XTRIM', this.countKey, 'MINID', point).exec());
+    return Number(removed);
   }
 
   async groups(): Promise<GroupState[]> {
@@ -120,10 +149,31 @@ export class EventStream implements EventQueue {
         const info = toRecord(g);
         const name = String(info.name);
         const pending = Number(info.pending);
-        const lag = info.lag === null || info.lag === undefined ? null : Number(info.lag);
-        return { name, pending, lag, oldestUnsettledMs: await this.oldestUnsettled(name, pending, String(info['last-delivered-id'])) };
+        const lagEntries = info.lag === null || info.lag === undefined ? null : Number(info.lag);
+        const lastDelivered = String(info['last-delivered-id']);
+        const [lag, oldestUnsettledMs] = await Promise.all([this.eventsAfter(lastDelivered, lagEntries), this.oldestUnsettled(name, pending, lastDelivered)]);
+        return { name, pending, lag, oldestUnsettledMs };
       }),
     );
+  }
+
+  /**
+   * The events in the entries after `lastDelivered` (XINFO's lag counts those entries), from the count
+   * index; the entry count itself while the stream holds entries the index does not (one-event
+   * entries of earlier releases, replays).
+   */
+  private async eventsAfter(lastDelivered: string, lagEntries: number | null): Promise<number | null> {
+    if (!lagEntries) return lagEntries;
+    const replies = failOn(
+      await this.redis.pipeline().xlen(this.countKey).xlen(this.key).xrange(this.countKey, '-', '+', 'COUNT', 1).xrevrange(this.countKey, '+', '-', 'COUNT', 1).xrevrange(this.countKey, lastDelivered, '-', 'COUNT', 1).exec(),
+    ).map(([, value]) => value);
+    const [indexed, entries] = replies as [number, number];
+    const [first] = replies[2] as [string, string[]][];
+    const [last] = replies[3] as [string, string[]][];
+    const [upTo] = replies[4] as [string, string[]][];
+    if (indexed !== entries || !first || !last) return lagEntries;
+    const before = upTo ? indexCounts(upTo[1]).c : indexCounts(first[1]).c - indexCounts(first[1]).n;
+    return indexCounts(last[1]).c - before;
   }
 
   /** An entry's id is the time it was appended: the group's oldest pending entry, else the first it has not received. */
@@ -132,7 +182,9 @@ export class EventStream implements EventQueue {
       const summary = (await this.redis.call('XPENDING', this.key, group)) as [number, string | null, ...unknown[]];
       if (summary[1]) return Number(parseStreamId(summary[1])[0]);
     }
-    const next = await this.redis.xrange(this.key, `(${lastDelivered}`, '+', 'COUNT', 1);
+    // The count index has the same IDs, without a batch's events to send: read it when it holds every entry.
+    const [indexed, entries] = await Promise.all([this.redis.xlen(this.countKey), this.redis.xlen(this.key)]);
+    const next = await this.redis.xrange(indexed === entries ? this.countKey : this.key, `(${lastDelivered}`, '+', 'COUNT', 1);
     return next[0] ? Number(parseStreamId(next[0][0])[0]) : null;
   }
 
@@ -146,7 +198,7 @@ export class EventStream implements EventQueue {
 
   /** Deletes the stream and its dead letters (tests). */
   async destroy(): Promise<void> {
-    await this.redis.del(this.key, this.deadLetterKey);
+    await this.redis.del(this.key, this.deadLetterKey, this.countKey, this.appendedKey);
   }
 
   /** Ends the consumers' and followers' connections, and the stream's own when open() made it. Safe twice. */
@@ -165,4 +217,11 @@ function toRecord(flat: unknown[]): Record<string, unknown> {
 function noStream(err: unknown): unknown[] {
   if (String((err as Error).message).includes('no such key')) return [];
   throw err;
+}
+
+/** A pipeline's replies, or the first error in it. */
+function failOn(results: [Error | null, unknown][] | null): [Error | null, unknown][] {
+  const failed = results?.find(([err]) => err);
+  if (!results || failed) throw failed?.[0] ?? new Error('pipeline aborted');
+  return results;
 }

@@ -82,7 +82,8 @@ describe('when following the stream live', () => {
     const { stream, hub } = setup();
     await stream.append([event(), event()]);
     const [firstId] = (await redis.xrange(stream.key, '-', '+')).map(([id]) => id);
-    await stream.append([event(), event()]);
+    await stream.append([event()]);
+    await stream.append([event()]);
     await redis.xtrim(stream.key, 'MAXLEN', 1);
     const late = collector('', { after: firstId });
     await hub.subscribe(late.sub);

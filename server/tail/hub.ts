@@ -135,7 +135,7 @@ export class TailHub {
       let from = after;
       for (let seen = 0; follower.compare(from, until) < 0; ) {
         if (seen >= MAX_CATCH_UP) {
-          reader.sub.missed(null, `more than ${MAX_CATCH_UP} entries came since ${after}: following from now on (search for the rest)`);
+          reader.sub.missed(null, `more than ${MAX_CATCH_UP} events came since ${after}: following from now on (search for the rest)`);
           reader.lastId = until;
           break;
         }
