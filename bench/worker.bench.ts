@@ -1,5 +1,6 @@
 // How fast the worker moves a backlog into its stores, each sink in its own group.
 //   npx tsx bench/worker.bench.ts [events=100000] [sinks=opensearch,postgres,file]
+// LOGFLOW_WORKER_BATCH and LOGFLOW_WORKER_IN_FLIGHT in the environment are passed to the worker.
 // Appends the events to a fresh namespace on the machine's Redis, starts the worker in this process
 // and times each sink until it has written them all. There is no target yet: it is compared with
 // another build run the same way in the same sitting (a checkout of the commit, this file copied in).
@@ -23,7 +24,7 @@ const SINKS = process.argv[3] ?? 'opensearch,postgres,file';
 const db = await createTestDatabase();
 const dir = await mkdtemp(path.join(os.tmpdir(), 'logflow-bench-worker-'));
 const namespace = uniqueName('bw');
-const settings = loadSettings({ REDIS_URL, DATABASE_URL: db.url, OPENSEARCH_URL, LOGFLOW_NAMESPACE: namespace, LOGFLOW_FILE_DIR: dir, LOGFLOW_SINKS: SINKS });
+const settings = loadSettings({ REDIS_URL, DATABASE_URL: db.url, OPENSEARCH_URL, LOGFLOW_NAMESPACE: namespace, LOGFLOW_FILE_DIR: dir, LOGFLOW_SINKS: SINKS, LOGFLOW_WORKER_BATCH: process.env.LOGFLOW_WORKER_BATCH, LOGFLOW_WORKER_IN_FLIGHT: process.env.LOGFLOW_WORKER_IN_FLIGHT });
 const log = createLogger('warn');
 const redis = new Redis(REDIS_URL);
 try {

@@ -109,7 +109,8 @@ const SETTINGS = {
   LOGFLOW_INGESTION_EVENTS_RATE: required(int(0, 1e9), 20_000, 'events per second a project may send on average, unless it sets its own (0: no limit)'),
   LOGFLOW_INGESTION_EVENTS_BURST: required(int(0, 1e10), 100_000, 'events a project may send at once above its rate'),
   LOGFLOW_CLAIM_IDLE_MS: required(int(100, 86_400_000), 30_000, 'how long an entry stays with a silent worker before another worker claims it'),
-  LOGFLOW_WORKER_BATCH: required(int(1, 10_000), 500, 'events a worker reads and writes at a time (whatever stream entries hold them)'),
+  LOGFLOW_WORKER_BATCH: required(int(1, 10_000), 2000, 'events a worker reads and writes at a time, whatever stream entries hold them (one PostgreSQL COPY, one OpenSearch bulk request of at most 8 Mi characters)'),
+  LOGFLOW_WORKER_IN_FLIGHT: required(int(1, 64), 4, 'batches each sink of a worker writes at once (the next read while the store works on the others)'),
   LOGFLOW_RETENTION_DAYS: required(
     int(1, MAX_RETENTION_DAYS),
     30,

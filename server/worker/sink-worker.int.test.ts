@@ -70,14 +70,38 @@ class MemorySink implements Sink {
   async close(): Promise<void> {}
 }
 
+/** A store whose writes wait until it is opened: how many are in hand at once is what it tells. */
+class GatedSink extends MemorySink {
+  waiting: (() => void)[] = [];
+  most = 0;
+  private opened = false;
+  private writing = 0;
+
+  override async write(batch: LogEvent[]): Promise<WriteResult[]> {
+    this.writing++;
+    this.most = Math.max(this.most, this.writing);
+    try {
+      if (!this.opened) await new Promise<void>((resolve) => this.waiting.push(resolve));
+      return await super.write(batch);
+    } finally {
+      this.writing--;
+    }
+  }
+
+  open(): void {
+    this.opened = true;
+    for (const go of this.waiting.splice(0)) go();
+  }
+}
+
 describe('when a sink worker moves events into its store', () => {
   let stream: EventStream;
   let workers: SinkWorker[];
   const lines: string[] = [];
   const log = pino({ level: 'debug' }, new Writable({ write: (chunk, _enc, done) => (lines.push(...String(chunk).split('\n').filter(Boolean)), done()) })).child({ sink: 'file' });
 
-  const start = (sink: Sink, o: { consumer?: string; claimIdleMs?: number; blockMs?: number } = {}) => {
-    const w = new SinkWorker({ queue: stream, sink, consumer: o.consumer ?? 'c1', batchSize: 50, claimIdleMs: o.claimIdleMs ?? 30_000, log, blockMs: o.blockMs ?? 100 });
+  const start = (sink: Sink, o: { consumer?: string; claimIdleMs?: number; blockMs?: number; inFlight?: number } = {}) => {
+    const w = new SinkWorker({ queue: stream, sink, consumer: o.consumer ?? 'c1', batchSize: 50, inFlight: o.inFlight, claimIdleMs: o.claimIdleMs ?? 30_000, log, blockMs: o.blockMs ?? 100 });
     w.start();
     workers.push(w);
     return w;
@@ -194,6 +218,28 @@ describe('when a sink worker moves events into its store', () => {
     await eventually(allSettled, 20_000, 'everything settled');
     expect(other.stored.size).toBe(20);
     expect([...held.stored.keys(), ...other.stored.keys()].sort()).toEqual(events(40).map((e) => e.event_id).sort());
+  });
+
+  it('does write several batches at once, keep every one from being taken over, and settle each once', async () => {
+    const sink = new GatedSink();
+    const other = new MemorySink();
+    await stream.append(events(150));
+    start(sink, { consumer: 'first', claimIdleMs: 300, inFlight: 3 });
+    try {
+      await eventually(async () => (sink.waiting.length === 3 ? true : undefined), 10_000, 'three writes at once');
+      start(other, { consumer: 'second', claimIdleMs: 300 });
+      await new Promise((r) => setTimeout(r, 1500)); // five claim idle times, three batches in hand
+      expect(sink.waiting).toHaveLength(3);
+      expect(other.stored.size).toBe(0);
+      expect(await pending()).toBe(150);
+    } finally {
+      sink.open();
+    }
+    await eventually(allSettled, 20_000, 'everything settled');
+    expect(sink.most).toBe(3);
+    expect(other.stored.size).toBe(0);
+    expect([...sink.stored.keys()].sort()).toEqual(events(150).map((e) => e.event_id).sort());
+    expect([...sink.stored.values()].every((n) => n === 1)).toBe(true);
   });
 
   it('does stop at once when closed, waiting on the store or on Redis, and says nothing of Redis', async () => {

@@ -11,6 +11,8 @@ export interface SinkWorkerOptions {
   /** Stable across restarts, so a restarted worker resumes what it held at once. */
   consumer: string;
   batchSize: number;
+  /** Batches being written to the store at once (read ahead while the store works on the others); 1 at least. */
+  inFlight?: number;
   /** How long a silent consumer's events wait before another takes them over. */
   claimIdleMs: number;
   /** Already names the sink: lines logged here do not repeat it. */
@@ -23,6 +25,11 @@ export interface SinkWorkerOptions {
  * up another. It prepares its store itself (waiting for it as long as it takes), so a store that is
  * down at start leaves the others running. An event is settled only after the store confirmed it, or
  * after it went to the dead letters with the store's reason.
+ *
+ * Up to `inFlight` batches are written at once: while the store works on one, the next is read and
+ * encoded, and a store that takes several requests at a time (an OpenSearch node, PostgreSQL's
+ * backends) gets them. Each batch is settled on its own when its write is done, in whatever order
+ * they finish: every store is idempotent by event_id, so no order between batches is needed.
  */
 export class SinkWorker {
   private readonly abort = new AbortController();
@@ -30,6 +37,11 @@ export class SinkWorker {
   private consumer?: GroupConsumer;
   private running?: Promise<void>;
   private lastTakeOver = 0;
+  /** The batches in hand: being written or settled. The one lease renews all of them. */
+  private readonly inHand = new Set<readonly Delivery[]>();
+  private readonly writing = new Set<Promise<void>>();
+  private failure?: { err: unknown };
+  private lease?: NodeJS.Timeout;
   /** Events written and settled since start; dead-lettered ones counted apart. */
   readonly stats = { written: 0, deadLettered: 0 };
 
@@ -73,27 +85,61 @@ export class SinkWorker {
   }
 
   private async run(): Promise<void> {
+    try {
+      await this.readAndWrite();
+    } finally {
+      // Whatever ended the reading (closing, a failure), the batches in hand finish or stop first.
+      await Promise.allSettled([...this.writing]);
+    }
+    this.throwFailure();
+  }
+
+  private async readAndWrite(): Promise<void> {
     const consumer = this.consumer!;
     const { batchSize, claimIdleMs } = this.o;
-    // What this consumer took before a restart and never settled comes first.
+    // What this consumer took before a restart and never settled comes first, one batch at a time:
+    // each read starts at the oldest entry it holds, which would be the batch still being written.
     while (!this.aborted()) {
       const mine = await this.step(() => consumer.unsettled(batchSize));
       if (!mine?.length) break;
       await this.process(mine);
+      this.throwFailure();
     }
     while (!this.aborted()) {
+      this.throwFailure();
       if (Date.now() - this.lastTakeOver > claimIdleMs / 2) {
         this.lastTakeOver = Date.now();
         const stale = await this.step(() => consumer.takeOver(claimIdleMs, batchSize));
         if (stale?.length) {
           this.o.log.warn({ count: stale.length }, 'took over events another worker left unsettled');
-          await this.process(stale);
+          await this.submit(stale);
           continue;
         }
       }
       const fresh = await this.step(() => consumer.next(batchSize, this.o.blockMs ?? 2000));
-      if (fresh?.length) await this.process(fresh);
+      if (fresh?.length) await this.submit(fresh);
     }
+  }
+
+  /** Starts writing a batch beside the others in hand; returns once there is room for another. */
+  private async submit(deliveries: Delivery[]): Promise<void> {
+    const writing: Promise<void> = this.process(deliveries).then(
+      () => void this.writing.delete(writing),
+      (err: unknown) => {
+        this.writing.delete(writing);
+        this.failure ??= { err };
+      },
+    );
+    this.writing.add(writing);
+    while (this.writing.size >= Math.max(1, this.o.inFlight ?? 1) && !this.failure) await Promise.race(this.writing);
+  }
+
+  /** A batch that failed in a way nobody planned for ends the reading, and restarts the loop. */
+  private throwFailure(): void {
+    const failure = this.failure;
+    if (!failure) return;
+    this.failure = undefined;
+    throw failure.err;
   }
 
   /**
@@ -135,8 +181,7 @@ export class SinkWorker {
   }
 
   private async process(deliveries: Delivery[]): Promise<void> {
-    // The one keep-alive: for as long as this batch is in hand (outages, splits, settling), nobody takes it over.
-    const lease = setInterval(() => void this.consumer!.renew(deliveries).catch(() => {}), Math.max(50, this.o.claimIdleMs / 3));
+    this.hold(deliveries);
     try {
       const refused: Refusal[] = [];
       const readable: Extract<Delivery, { event: unknown }>[] = [];
@@ -162,8 +207,27 @@ export class SinkWorker {
       this.stats.written += done.length;
       this.stats.deadLettered += refused.length;
     } finally {
-      clearInterval(lease);
+      this.release(deliveries);
     }
+  }
+
+  /**
+   * The one keep-alive: for as long as a batch is in hand (outages, splits, settling), nobody takes it
+   * over. One timer renews every batch in hand in one call.
+   */
+  private hold(deliveries: readonly Delivery[]): void {
+    this.inHand.add(deliveries);
+    this.lease ??= setInterval(() => {
+      const all = [...this.inHand].flat();
+      if (all.length) void this.consumer!.renew(all).catch(() => {});
+    }, Math.max(50, this.o.claimIdleMs / 3));
+  }
+
+  private release(deliveries: readonly Delivery[]): void {
+    this.inHand.delete(deliveries);
+    if (this.inHand.size || !this.lease) return;
+    clearInterval(this.lease);
+    this.lease = undefined;
   }
 
   private aborted(): boolean {

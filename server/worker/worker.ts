@@ -76,6 +76,7 @@ export class Worker {
         sink,
         consumer,
         batchSize: settings.LOGFLOW_WORKER_BATCH,
+        inFlight: settings.LOGFLOW_WORKER_IN_FLIGHT,
         claimIdleMs: settings.LOGFLOW_CLAIM_IDLE_MS,
         log: log.child({ sink: name }),
       });

@@ -54,3 +54,18 @@ describe('when finding what an event is searched by', () => {
     expect(() => eventTerms({ ...event, metadata: deep })).not.toThrow();
   });
 });
+
+describe('when a text is ASCII alone', () => {
+  it('does cut the same words as the Unicode rules do', () => {
+    const chars = 'aZ09_-. /=:"\'\\\t\n{}[]';
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    for (let n = 0; n < 2000; n++) {
+      let text = '';
+      const length = next() % 300;
+      for (let i = 0; i < length; i++) text += next() % 9 === 0 ? 'x'.repeat(next() % 140) : chars[next() % chars.length];
+      // A non-ASCII word at the end takes the Unicode way; its own word comes last.
+      expect(tokenize(text)).toEqual(tokenize(`${text} é`).slice(0, -1));
+    }
+  });
+});

@@ -11,6 +11,8 @@ const SPACELESS = /[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}]/u;
 const SPACELESS_ANY = /[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}]/u;
 // eslint-disable-next-line no-control-regex -- a plain range test, cheaper than the Unicode one above
 const NON_ASCII = /[^\x00-\x7f]/;
+/** WORD where the text is ASCII alone (most log text), after lowercasing: no Unicode tables to consult, no match objects. */
+const ASCII_WORD = /[a-z0-9_]+/g;
 
 /** Longest word in code points: a longer run (a base64 blob) is cut into words of this length, one after the other. */
 export const MAX_TOKEN_CHARS = 100;
@@ -38,6 +40,11 @@ export const MAX_DEPTH = 64;
 
 /** The words of a text, in order. Pure and deterministic: the same text gives the same words everywhere. */
 export function tokenize(text: string): string[] {
+  if (!NON_ASCII.test(text)) {
+    const words = text.toLowerCase().match(ASCII_WORD);
+    if (!words) return [];
+    if (words.every((w) => w.length <= MAX_TOKEN_CHARS)) return words;
+  }
   const out: string[] = [];
   for (const m of text.matchAll(WORD)) {
     const word = m[0].toLowerCase();

@@ -24,6 +24,9 @@ export function filePathFor(dir: string, event: Pick<LogEvent, 'project_id' | 't
  * appended again, so a line can appear twice here (never in the searchable stores).
  */
 export function createFileSink({ dir }: { dir: string }): Sink {
+  // The worker writes several batches at once: their lines are made side by side, their appends one
+  // after the other, so two batches' lines never interleave in a file.
+  let appending: Promise<unknown> = Promise.resolve();
   return {
     name: 'file',
     async prepare() {
@@ -40,7 +43,11 @@ export function createFileSink({ dir }: { dir: string }): Sink {
         if (!lines) byFile.set(file, (lines = []));
         lines.push(JSON.stringify(e));
       }
-      for (const [file, lines] of byFile) await appendDurably(file, lines.join('\n') + '\n');
+      const turn = appending.then(async () => {
+        for (const [file, lines] of byFile) await appendDurably(file, lines.join('\n') + '\n');
+      });
+      appending = turn.catch(() => {});
+      await turn;
       return events.map(() => ({ status: 'ok' }));
     },
     async close() {},

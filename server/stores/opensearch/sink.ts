@@ -114,7 +114,7 @@ async function writeBatch(client: Client, namespace: string, events: LogEvent[],
       results[p.at] = { status: 'ok' };
       continue;
     }
-    const line = `${JSON.stringify({ create: { _index: p.index, _id: p.id } })}\n${JSON.stringify(toDocument(events[p.at]!))}\n`;
+    const line = `{"create":{"_index":${JSON.stringify(p.index)},"_id":${JSON.stringify(p.id)}}}\n${JSON.stringify(toDocument(events[p.at]!))}\n`;
     if (chunk.chars + line.length > maxChars) await send();
     chunk.lines.push(line);
     chunk.members.push(p.at);

@@ -89,6 +89,22 @@ describe('when writing events', () => {
     expect((await search({ projectId: projectA, text: 'service:twice' })).hits).toHaveLength(2);
   });
 
+  it('does store each event of a batch once when some of it is there already (a redelivery)', async () => {
+    const batch = [1, 2, 3, 4].map(() => event(projectA, { service: 'again' }));
+    expect(await sink().write(batch.slice(1, 3))).toEqual([{ status: 'ok' }, { status: 'ok' }]);
+    expect(await sink().write([...batch, batch[0]!])).toEqual(batch.concat(batch[0]!).map(() => ({ status: 'ok' })));
+    const stored = (await search({ projectId: projectA, text: 'service:again' })).hits.map((h) => h.event_id);
+    expect(stored.sort()).toEqual(batch.map((e) => e.event_id).sort());
+  });
+
+  it('does keep tabs, line breaks, backslashes and quotes in every field as they were', async () => {
+    const odd = 'a\tb \\N c\n\r "q" \'s\' \\. \u00e9';
+    const e = event(projectA, { service: `odd${odd}`, message: `odd ${odd}`, trace_id: `\\N`, metadata: { [odd]: odd, n: [odd] } });
+    expect(await sink().write([e])).toEqual([{ status: 'ok' }]);
+    const { rows } = await pool.query('SELECT service, message, trace_id, metadata FROM logs WHERE event_id = $1', [e.event_id]);
+    expect(rows).toEqual([{ service: e.service, message: e.message, trace_id: '\\N', metadata: e.metadata }]);
+  });
+
   it('does reject only the event with a NUL byte, with a reason, and store the others', async () => {
     const batch = [1, 2, 3, 4, 5].map(() => event(projectA, { service: 'nul' }));
     batch[3]!.message = 'bad \u0000 byte';
