@@ -223,7 +223,8 @@ describe('when a sink worker moves events into its store', () => {
   it('does write several batches at once, keep every one from being taken over, and settle each once', async () => {
     const sink = new GatedSink();
     const other = new MemorySink();
-    await stream.append(events(150));
+    // As 150 requests of one event each: 150 stream entries, all pending until their batch is written.
+    for (const e of events(150)) await stream.append([e]);
     start(sink, { consumer: 'first', claimIdleMs: 300, inFlight: 3 });
     try {
       await eventually(async () => (sink.waiting.length === 3 ? true : undefined), 10_000, 'three writes at once');
@@ -238,6 +239,21 @@ describe('when a sink worker moves events into its store', () => {
     await eventually(allSettled, 20_000, 'everything settled');
     expect(sink.most).toBe(3);
     expect(other.stored.size).toBe(0);
+    expect([...sink.stored.keys()].sort()).toEqual(events(150).map((e) => e.event_id).sort());
+    expect([...sink.stored.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('does write one request\'s events in several batches at once, and acknowledge its entry once all are written', async () => {
+    const sink = new GatedSink();
+    await stream.append(events(150)); // one request: one stream entry, three batches of 50
+    start(sink, { inFlight: 3 });
+    try {
+      await eventually(async () => (sink.waiting.length === 3 ? true : undefined), 10_000, 'three writes at once');
+      expect(await pending()).toBe(1);
+    } finally {
+      sink.open();
+    }
+    await eventually(allSettled, 20_000, 'everything settled');
     expect([...sink.stored.keys()].sort()).toEqual(events(150).map((e) => e.event_id).sort());
     expect([...sink.stored.values()].every((n) => n === 1)).toBe(true);
   });
