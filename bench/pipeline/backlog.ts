@@ -1,6 +1,6 @@
 // The stream seen from outside, as an operator sees it: how much of it a sink's group has left. Read
-// in stream entries and turned into events by the share of the backlog done, so the figures hold
-// whatever a stream entry holds (one event today; a batch of them is allowed by issue 11).
+// in events: a group's lag is counted in events by the queue, its pending entries by what the bench
+// wrote in each (a request's 1000 events), so the figures hold whatever a stream entry holds.
 import { Redis } from 'ioredis';
 import type { LogEvent } from '../../shared/event.ts';
 import { EventStream } from '../../server/queue/stream.ts';
@@ -24,12 +24,15 @@ export async function entriesAdded(redis: Redis, key: string): Promise<number> {
   return Number(info[i + 1]);
 }
 
-/** Entries of the stream a group has not acknowledged yet: not delivered (lag) and delivered but pending. */
-export async function groupBacklog(redis: Redis, namespace: string, group: string): Promise<number | undefined> {
+/**
+ * Events a group has not acknowledged yet: not delivered (its lag, which the queue counts in events)
+ * and delivered but pending (counted in entries: `eventsPerEntry` each, as the bench wrote them).
+ */
+export async function groupBacklog(redis: Redis, namespace: string, group: string, eventsPerEntry: number): Promise<number | undefined> {
   const groups = await new EventStream(redis, namespace).groups().catch(() => []);
   const g = groups.find((x) => x.name === group);
   if (!g || g.lag === null) return undefined;
-  return g.lag + g.pending;
+  return g.lag + g.pending * eventsPerEntry;
 }
 
 export interface Drain {
@@ -47,13 +50,14 @@ export interface Drain {
  */
 export async function watchDrain(redis: Redis, namespace: string, group: string, entries: number, events: number, timeoutMs: number): Promise<Drain> {
   const started = performance.now();
+  const perEntry = events / entries;
   let first: { at: number; left: number } | undefined;
-  let last = { at: started, left: entries };
+  let last = { at: started, left: events };
   while (performance.now() - started < timeoutMs) {
-    const left = await groupBacklog(redis, namespace, group);
+    const left = await groupBacklog(redis, namespace, group, perEntry);
     const at = performance.now();
     if (left !== undefined) {
-      if (!first && left < entries) first = { at: last.at, left: last.left };
+      if (!first && left < events) first = { at: last.at, left: last.left };
       last = { at, left };
       if (left === 0) break;
     }
@@ -61,6 +65,5 @@ export async function watchDrain(redis: Redis, namespace: string, group: string,
   }
   const from = first ?? last;
   const seconds = (last.at - from.at) / 1000;
-  const doneEvents = ((from.left - last.left) / entries) * events;
-  return { perSecond: seconds > 0 ? doneEvents / seconds : NaN, seconds, totalSeconds: (last.at - started) / 1000, drained: last.left === 0 };
+  return { perSecond: seconds > 0 ? (from.left - last.left) / seconds : NaN, seconds, totalSeconds: (last.at - started) / 1000, drained: last.left === 0 };
 }

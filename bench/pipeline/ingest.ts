@@ -89,7 +89,7 @@ async function measure(stack: BenchStack, apiKey: string, run: Run, warm: Body[]
     const workerCpu = worker && worker0 !== undefined ? cpuSecondsOf(worker.pid)! - worker0 : undefined;
     const redisUsed = (await redisCpu(redis)) - redis0;
     window(load.stop());
-    const backlogLeft = worker ? await groupBacklog(redis, namespace, workerSinks.split(',')[0]!) : undefined;
+    const backlogLeft = worker ? await groupBacklog(redis, namespace, workerSinks.split(',')[0]!, 1000) : undefined;
     return { available: true, load: result, serverCpu, redisCpu: redisUsed, workerCpu, backlogLeft };
   } finally {
     await stack.stopProcesses();
@@ -110,7 +110,7 @@ function rows(run: Run, out: Outcome, ceiling: Ceiling, workerSinks: string) {
   const extra = [
     `request p50 ${fmt(percentile(load.latenciesMs, 50))} ms, p99 ${fmt(percentile(load.latenciesMs, 99))} ms`,
     `Redis ${fmt(out.redisCpu / (load.events / 1e6), 2)} CPU-s/M`,
-    ...(out.workerCpu !== undefined ? [`worker ${fmt(out.workerCpu / (load.events / 1e6), 1)} CPU-s/M, ${fmt(out.backlogLeft ?? NaN)} stream entries not yet written when the last request was answered`] : []),
+    ...(out.workerCpu !== undefined ? [`worker ${fmt(out.workerCpu / (load.events / 1e6), 1)} CPU-s/M, ${fmt(out.backlogLeft ?? NaN)} events not yet written when the last request was answered`] : []),
     statuses,
   ];
   return [{ what, figure: `${fmt(perSecond)} events/s, ${fmt(cpu, 1)} CPU-s/M`, ceiling: `${fmt(ceiling.perSecond)}/s`, ratio: perSecond / ceiling.perSecond, target, note: extra.join('; ') + failed }];

@@ -134,11 +134,11 @@ async function waitDrained(redis: ReturnType<typeof connect>, namespace: string)
   const until = performance.now() + 120_000;
   let left: (number | undefined)[] = [];
   while (performance.now() < until) {
-    left = await Promise.all(SINKS.map((s) => groupBacklog(redis, namespace, s)));
+    left = await Promise.all(SINKS.map((s) => groupBacklog(redis, namespace, s, 1)));
     if (left.every((n) => n === 0)) return true;
     await new Promise((r) => setTimeout(r, 500));
   }
-  return SINKS.map((s, i) => `${s} ${left[i] ?? '?'} entries left`).join(', ');
+  return SINKS.map((s, i) => `${s} ${left[i] ?? '?'} events left (pending entries counted as one)`).join(', ');
 }
 
 async function storedCounts(stack: BenchStack): Promise<{ postgres: number; opensearch: number }> {
