@@ -59,6 +59,16 @@ describe('when an OTLP/JSON export is read into records', () => {
     expect(typeof v).toBe('string');
   });
 
+  it('does keep values and ids that are not what OTLP/JSON says as their text, never failing the export', () => {
+    const odd = { arrayValue: { values: 'x' } } as unknown as object;
+    const kv = { kvlistValue: { values: [{ key: 5 }, null, { value: { stringValue: 'no key' } }, { key: 'k', value: { stringValue: 'v' } }] } } as unknown as object;
+    const [r] = otlpRecords(request({ traceId: 123 as unknown as string, spanId: {} as unknown as string, body: odd, attributes: [{ key: 'kv', value: kv }, { key: 'bytes', value: { bytesValue: 5 } as unknown as object }] }));
+    expect(r!.traceId).toBe('123');
+    expect(r!.spanId).toBe('{}');
+    expect(fieldsOf(r)).toMatchObject({ kv: { k: 'v' }, bytes: '5' });
+    expect(normalizeRecord(r!, {}, Date.now()).ok).toBeDefined();
+  });
+
   it('does read the same export from protobuf as from JSON', () => {
     const attributes = [{ key: 'n', value: { intValue: '-5' } }, { key: 'big', value: { intValue: '9007199254740993' } }, { key: 'd', value: { doubleValue: 0.25 } }, { key: 'b', value: { boolValue: true } }, { key: 'bytes', value: { bytesValue: 'AQI=' } },
       { key: 'map', value: { kvlistValue: { values: [{ key: 'list', value: { arrayValue: { values: [{ stringValue: 'x' }, { intValue: '1' }] } } }, { key: '__proto__', value: { stringValue: 'p' } }] } } }];

@@ -9,7 +9,7 @@
 import { levelFromSeverityNumber, normalizeLevel, type Level } from '../../shared/levels.ts';
 import type { IngestRecord } from '../../shared/normalize/record.ts';
 import { boundedJson, MAX_NESTING } from '../../shared/parse/nesting.ts';
-import type { Int64, OtlpAnyValue, OtlpLogRecord, OtlpRequest } from './otlp-schema.ts';
+import type { Int64, OtlpAnyValue, OtlpKeyValue, OtlpLogRecord, OtlpRequest } from './otlp-schema.ts';
 import { setKey } from './protocol.ts';
 
 export type Attributes = Record<string, unknown>;
@@ -113,14 +113,16 @@ function valueOf(v: OtlpAnyValue | null | undefined, depth: number): unknown {
   if (set(v, 'boolValue')) return v.boolValue;
   if (set(v, 'intValue')) return integer(v.intValue) ?? String(v.intValue);
   if (set(v, 'doubleValue')) return typeof v.doubleValue === 'number' ? v.doubleValue : Number(v.doubleValue);
-  if (set(v, 'bytesValue')) return typeof v.bytesValue === 'string' ? v.bytesValue : Buffer.from(v.bytesValue!).toString('base64');
+  if (set(v, 'bytesValue')) return v.bytesValue instanceof Uint8Array ? Buffer.from(v.bytesValue).toString('base64') : String(v.bytesValue);
   const array = set(v, 'arrayValue');
   if (!array && !set(v, 'kvlistValue')) return null;
-  // Deeper than any store keeps apart (MAX_NESTING): the rest is kept as its OTLP JSON text, written without recursion.
-  if (depth >= MAX_NESTING) return JSON.parse(boundedJson(v, 0)) as string;
-  if (array) return (v.arrayValue!.values ?? []).map((item) => valueOf(item, depth + 1));
+  // Deeper than any store keeps apart (MAX_NESTING), or not the lists OTLP/JSON says (a client's own
+  // writer): kept as its OTLP JSON text, written without recursion, rather than lost.
+  const items: unknown = (array ? v.arrayValue : v.kvlistValue)?.values ?? [];
+  if (depth >= MAX_NESTING || !Array.isArray(items)) return JSON.parse(boundedJson(v, 0)) as string;
+  if (array) return (items as OtlpAnyValue[]).map((item) => valueOf(item, depth + 1));
   const out: Attributes = {};
-  for (const { key, value } of v.kvlistValue!.values ?? []) if (typeof key === 'string') setKey(out, key, valueOf(value, depth + 1));
+  for (const kv of items as (OtlpKeyValue | null)[]) if (typeof kv?.key === 'string') setKey(out, kv.key, valueOf(kv.value, depth + 1));
   return out;
 }
 
@@ -167,6 +169,8 @@ export function severityLevel(v: number | string | null | undefined): Level | un
  */
 export function hexId(v: Uint8Array | string | null | undefined): string | undefined {
   if (v === null || v === undefined || v.length === 0) return undefined;
+  // Neither bytes nor text (a client's own JSON writer): kept as its text, for the id's checks to judge.
+  if (typeof v !== 'string' && !(v instanceof Uint8Array)) return typeof v === 'object' ? JSON.stringify(v) : String(v);
   let hex: string;
   if (typeof v !== 'string') hex = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
   else if (/^[0-9a-fA-F]+$/.test(v) && v.length % 2 === 0) hex = v.toLowerCase();
