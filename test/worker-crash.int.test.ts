@@ -35,11 +35,7 @@ describe('when a worker is killed with SIGKILL in the middle of a batch', () => 
   });
 
   it('makes every event searchable exactly once after another worker takes over', async () => {
-    // Hold the logs table so the worker's PostgreSQL write hangs mid-batch: it has read the entries,
-    // has not acknowledged them, and dies there.
-    await db.query('BEGIN');
-    await db.query('LOCK TABLE logs IN ACCESS EXCLUSIVE MODE');
-    for (let b = 0; b < TOTAL / 500; b++) {
+    const send = async (b: number) => {
       const events = Array.from({ length: 500 }, (_, i) => ({
         event_id: `crash-${b * 500 + i}`,
         timestamp: new Date(Date.parse('2026-11-02T00:00:00Z') + b * 500 + i).toISOString(),
@@ -49,7 +45,15 @@ describe('when a worker is killed with SIGKILL in the middle of a batch', () => 
       }));
       const res = await fetch(`${stack.url}/logs`, { method: 'POST', body: JSON.stringify(events), headers: { 'x-api-key': key, 'content-type': 'application/json' } });
       expect(res.status).toBe(200); // exactly 200 when every event is stored (shared/http.ts ingestReply)
-    }
+    };
+    // The first batch written, so the worker is past its start (its sinks' first reads of the table).
+    await send(0);
+    await eventually(async () => ((await db.query('SELECT count(*)::int AS n FROM logs')).rows[0].n === 500 ? true : undefined), 30_000, 'the first batch in PostgreSQL');
+    // Hold the logs table so the worker's PostgreSQL write hangs mid-batch: it has read the entries,
+    // has not acknowledged them, and dies there.
+    await db.query('BEGIN');
+    await db.query('LOCK TABLE logs IN ACCESS EXCLUSIVE MODE');
+    for (let b = 1; b < TOTAL / 500; b++) await send(b);
     const stream = `${stack.namespace}:events`;
     await eventually(async () => ((await pendingOf(redis, stream, 'postgres')) > 0 ? true : undefined), 30_000, 'the worker to hold a batch');
     await stop(stack.worker, 'SIGKILL');
