@@ -21,6 +21,9 @@ export function formatFigures(r: Omit<HostileResult, 'report'> & { seconds: numb
   for (const [name, c] of [...f.byClass].sort(([a], [b]) => a.localeCompare(b))) lines.push(`${name.padEnd(width)}  ${n(c.tried).padStart(6)}  ${answers(c.answers)}`);
   lines.push('');
   lines.push(`answers, all hostile requests: ${answers(f.answers)}`);
+  const holds = [...f.holds.values()];
+  const late = holds.reduce((a, h) => a + h.late, 0);
+  lines.push(`raw connections: ${n(holds.reduce((a, h) => a + h.tried, 0))}, held past the request timeout + 5 s: ${n(late)}${late ? ` (longest ${n(Math.max(...holds.map((h) => h.longestMs)))} ms)` : ''}`);
   const other = [...f.ledger.accepted.values()].filter((p) => p === 'other').length;
   lines.push(`events: ${n(f.ledger.accepted.size)} taken (${n(other)} of them the other project's good ones), ${n(f.ledger.refused.size)} refused, ${n(f.ledger.maybe.size)} sent in broken requests (stored everywhere or nowhere)`);
   lines.push('');
