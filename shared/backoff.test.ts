@@ -40,4 +40,18 @@ describe('when backing off', () => {
     setTimeout(() => ac.abort(), 20);
     await expect(retry(async () => Promise.reject(new LogFlowError('NETWORK', 'down', { transient: true })), { baseMs: 60_000, random: () => 1, signal: ac.signal })).rejects.toMatchObject({ code: 'ABORTED' });
   });
+
+  it('stops an attempt that is still running when the signal aborts (a command waiting for Redis to come back)', async () => {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 20);
+    const started = Date.now();
+    await expect(retry(() => new Promise<never>(() => {}), { signal: ac.signal })).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('gives the outcome of an attempt that ends before the signal aborts', async () => {
+    const ac = new AbortController();
+    await expect(retry(async () => 'done', { signal: ac.signal })).resolves.toBe('done');
+    await expect(retry(async () => Promise.reject(new LogFlowError('BAD_REQUEST', 'no')), { signal: ac.signal })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
 });

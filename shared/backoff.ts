@@ -28,14 +28,16 @@ export function retryDelay(err: unknown, attempt: number, opts: BackoffOptions =
 
 /**
  * Runs fn until it succeeds. Transient errors are retried with backoff; a permanent one is thrown at
- * once. Aborting the signal ends the wait and throws an ABORTED error.
+ * once. Aborting the signal ends the wait, and an attempt still running (a command queued on a
+ * connection that is reconnecting would wait for Redis to come back), and throws an ABORTED error:
+ * that attempt is left to end on its own, its outcome unread.
  */
 export async function retry<T>(fn: (attempt: number) => Promise<T>, opts: BackoffOptions = {}): Promise<T> {
   const retries = opts.retries ?? Infinity;
   for (let attempt = 0; ; attempt++) {
     if (opts.signal?.aborted) throw new LogFlowError('ABORTED', 'stopped while retrying');
     try {
-      return await fn(attempt);
+      return await untilAborted(fn(attempt), opts.signal);
     } catch (err) {
       if (!isTransient(err) || attempt >= retries) throw err;
       const delay = retryDelay(err, attempt, opts);
@@ -43,6 +45,26 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, opts: Backof
       await sleep(delay, opts.signal);
     }
   }
+}
+
+/** The promise's outcome, or ABORTED as soon as the signal aborts (the promise then settles unheard). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new LogFlowError('ABORTED', 'stopped while an attempt was running', { cause: signal.reason }));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 /** Waits ms, or less when the signal aborts; throws ABORTED then. */

@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { LogFlowError } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/logger.ts';
 
 /**
  * A connection for request paths (ingest, health): commands fail at once while Redis is away instead
@@ -19,6 +20,24 @@ export function connectPatient(url: string): Redis {
 
 // Reconnect quickly at first, then every 2 s, forever: an outage of Redis ends on its own.
 const reconnect: RedisOptions = { retryStrategy: (attempt) => Math.min(attempt * 200, 2000) };
+
+/**
+ * Says when a patient connection loses Redis and when it has it back, once each: its commands wait
+ * quietly for the reconnect, and a worker that says nothing while Redis is away looks like one that hangs.
+ */
+export function reportOutages(redis: Redis, log: Logger): void {
+  let down = false;
+  redis.on('error', (err: Error) => {
+    if (down) return;
+    down = true;
+    log.warn({ err: err.message }, 'Redis unavailable: waiting for it to come back (the events wait in it)');
+  });
+  redis.on('ready', () => {
+    if (!down) return;
+    down = false;
+    log.info('Redis is back');
+  });
+}
 
 export async function connectOrIgnore(redis: Redis): Promise<void> {
   redis.on('error', () => {});

@@ -1,9 +1,10 @@
 import type { Redis } from 'ioredis';
 import type { LogEvent } from '../../shared/event.ts';
+import type { Logger } from '../../shared/logger.ts';
 import { DeadLetterStream } from './dead-letters.ts';
 import { APPEND_BATCH, batchArgs, indexCounts } from './entry.ts';
 import type { EventQueue, GroupConsumer, GroupState, QueueFollower } from './queue.ts';
-import { connectFailFast, connectOrIgnore, connectPatient, readDurabilityRisk } from './redis.ts';
+import { connectFailFast, connectOrIgnore, connectPatient, readDurabilityRisk, reportOutages } from './redis.ts';
 import { LogFlowError } from '../../shared/errors.ts';
 import { StreamConsumer } from './stream-consumer.ts';
 import { StreamFollower } from './stream-follower.ts';
@@ -38,8 +39,9 @@ export class EventStream implements EventQueue {
    * A stream on a connection of its own, which close() ends. `patient` (the worker, tooling) waits for
    * Redis when it is away; `fail-fast` (request paths) fails at once so the caller can answer 503.
    */
-  static async open(url: string, namespace: string, mode: 'patient' | 'fail-fast'): Promise<EventStream> {
+  static async open(url: string, namespace: string, mode: 'patient' | 'fail-fast', log?: Logger): Promise<EventStream> {
     const redis = mode === 'patient' ? connectPatient(url) : connectFailFast(url);
+    if (log) reportOutages(redis, log);
     await connectOrIgnore(redis);
     const stream = new EventStream(redis, namespace);
     stream.owned = true;

@@ -57,7 +57,7 @@ export class Worker {
    */
   async start(): Promise<void> {
     const { settings, log } = this.o;
-    const queue = await openQueue(settings, 'patient');
+    const queue = await openQueue(settings, 'patient', log);
     this.toClose.push(() => queue.close());
     let pool: pg.Pool | undefined;
     const getPool = () => {
