@@ -8,6 +8,7 @@
 //   npx tsx bench/ingest.bench.ts                        # this checkout
 //   npx tsx bench/ingest.bench.ts --compare HEAD~5       # and another commit, runs taken in turn
 //   npx tsx bench/ingest.bench.ts --shape fluent-bit     # Fluent Bit's `http` output (json): [{"date":…,"log":"…"}]
+//   npx tsx bench/ingest.bench.ts --shape pipeline       # the events of `npm run bench:pipeline` (more fields, nested metadata)
 //   npx tsx bench/ingest.bench.ts --profile              # and where this checkout's server spends its main thread
 //   npx tsx bench/ingest.bench.ts --routes logs          # POST /logs only (default: logs,logs-noid,otlp,bulk;
 //                                                        # logs-noid: the same events without event_id, ids derived as for OTLP and _bulk)
@@ -24,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { printProfile, summarizeProfile } from './cpu-profile.ts';
+import { recentEvents, type ClientEvent } from './pipeline/events.ts';
 import { bulkLoad, eventsPerBody, otlpLoad, shipEvent, type Load } from './protocol-loads.ts';
 
 const CEILING = 'Issue 11 target for the ingest path: ≤ 6 CPU-s per million events (measured before it: ~26-38).';
@@ -43,14 +45,22 @@ function fluentBitRecord(i: number): string {
   return `{"date":${(1796109439.488405 + i / 1000).toFixed(6)},"log":${JSON.stringify(line)}}`;
 }
 
+/** bench:pipeline's data set (bench/pipeline/events.ts), generated once. */
+let pipelineEvents: ClientEvent[] | undefined;
+function pipelineEvent(i: number, withId: boolean): string {
+  pipelineEvents ??= recentEvents(EVENTS, 11, 'i');
+  const e = pipelineEvents[i]!;
+  return JSON.stringify(withId ? e : { ...e, event_id: undefined });
+}
+
 function logsLoad(withIds = true): Load {
   const out: Buffer[] = [];
   for (let start = 0; start < EVENTS; start += BATCH) {
     const n = Math.min(BATCH, EVENTS - start);
-    const items = Array.from({ length: n }, (_, k) => (flags.shape === 'ship' ? shipEvent(start + k, withIds) : fluentBitRecord(start + k)));
-    out.push(gzipSync(flags.shape === 'ship' ? `${items.join('\n')}\n` : `[${items.join(',')}]`, { level: 1 }));
+    const items = Array.from({ length: n }, (_, k) => (flags.shape === 'ship' ? shipEvent(start + k, withIds) : flags.shape === 'pipeline' ? pipelineEvent(start + k, withIds) : fluentBitRecord(start + k)));
+    out.push(gzipSync(flags.shape !== 'fluent-bit' ? `${items.join('\n')}\n` : `[${items.join(',')}]`, { level: 1 }));
   }
-  const ship = flags.shape === 'ship';
+  const ship = flags.shape !== 'fluent-bit';
   return {
     name: `POST /logs (${flags.shape} shape${withIds ? '' : ', no ids'})`,
     path: ship ? '/logs' : '/logs?service=bench',

@@ -26,6 +26,20 @@ describe('when a POST /logs body is split into records', () => {
     ]);
   });
 
+  it('does find objects by their brackets and quotes on one line, escapes and braces in strings and all', () => {
+    const tricky = String.raw`{"m":"a \" } { \\\" [ \\","n":{"o":["}"]}}`;
+    expect(JSON.parse(tricky)).toBeTruthy();
+    expect(splitRecords(`${tricky}${a}\n${tricky} ${b}`, 'json')).toEqual([{ json: tricky }, { json: a }, { json: tricky }, { json: b }]);
+    // Balanced but malformed: its own record, which normalisation refuses; the object after it still lands.
+    expect(splitRecords(`{"a":tru}${a}`, 'json')).toEqual([{ json: '{"a":tru}' }, { json: a }]);
+  });
+
+  it('does fall back to the full scan when an object does not close on its line, costing only that line when broken', () => {
+    expect(splitRecords(`{\n  "message": "a",\n  "n": {"x": 1}\n}\n${b}`, 'json')).toEqual([{ json: '{\n  "message": "a",\n  "n": {"x": 1}\n}' }, { json: b }]);
+    expect(splitRecords(`{"message":"open\n${a}`, 'json')).toEqual([{ invalid: expect.stringMatching(/^line 1 is not a JSON object/) }, { json: a }]);
+    expect(splitRecords(`{"a":{"b":1}\n${a}`, 'json')).toEqual([{ invalid: expect.stringMatching(/^line 1 is not a JSON object/) }, { json: a }]);
+  });
+
   it('does refuse an array element that is no object, and a broken array whole', () => {
     expect(splitRecords('[1, null]', 'json')).toEqual([{ invalid: expect.stringMatching(/^element 0 is 1, not an event/) }, { invalid: expect.stringMatching(/^element 1 is null/) }]);
     expect(() => splitRecords('[{"a":1},', 'json')).toThrow(/not valid JSON: element 1 of the array breaks at line 1/);

@@ -1,7 +1,7 @@
 // A POST /logs body into records, whatever way a client wrote them: one JSON object, an array of them
 // (Fluent Bit's `json`, winston's batch), one per line (NDJSON, Fluent Bit's `json_lines`), objects back
 // to back (Fluent Bit's `json_stream`), or plain log lines (text/plain). Objects are found where they
-// are written, not parsed: shared/normalize reads each one in place.
+// are written, not parsed: shared/normalize reads each one in place, and checks it then (ObjectEnds).
 import { LogFlowError } from '../../shared/errors.ts';
 import type { IngestRecord } from '../../shared/normalize/record.ts';
 import { show } from '../../shared/normalize/reasons.ts';
@@ -43,11 +43,12 @@ function splitJson(text: string): IngestRecord[] {
 /** `[{…},{…}]`: a malformed array has no elements we can tell apart, so it fails whole. */
 function splitArray(text: string, start: number): IngestRecord[] {
   const records: IngestRecord[] = [];
+  const ends = new ObjectEnds(text);
   let i = skipBlank(text, start + 1);
   if (text.charCodeAt(i) === 93 /* ] */) i = skipBlank(text, i + 1);
   else {
     for (;;) {
-      const end = jsonValueEnd(text, i);
+      const end = ends.at(i);
       if (end < 0) throw notJson(text, i, `element ${records.length} of the array`);
       records.push(recordOf(text, i, end) ?? refused(text, i, end, `element ${records.length}`));
       i = skipBlank(text, end);
@@ -65,8 +66,9 @@ function splitArray(text: string, start: number): IngestRecord[] {
 function splitSequence(text: string, start: number): IngestRecord[] {
   const records: IngestRecord[] = [];
   const lines = new LineCounter(text);
+  const ends = new ObjectEnds(text);
   for (let i = start; i < text.length; i = skipBlank(text, i)) {
-    const end = jsonValueEnd(text, i);
+    const end = ends.at(i);
     const record = end > 0 ? recordOf(text, i, end) : undefined;
     if (record !== undefined && record.invalid === undefined) {
       records.push(record);
@@ -97,6 +99,49 @@ function refused(text: string, start: number, end: number, where: string): Inges
 function notJson(text: string, at: number, what: string): LogFlowError {
   const excerpt = text.slice(at, at + 40);
   return new LogFlowError('BAD_REQUEST', `the body is not valid JSON: ${what} breaks at line ${lineAt(text, at)} (${JSON.stringify(excerpt)}); send a JSON array of objects, one JSON object per line, or log lines as text/plain`);
+}
+
+/**
+ * The end of the JSON value at a position (just past it), or -1. An object that closes on the line it
+ * starts on, as nearly every event does, is found by its brackets and quotes alone, not checked:
+ * normalisation scans every member of it anyway, and refuses that object alone if it is malformed
+ * (checking it here too was a tenth of ingest's CPU). Anything else, an object over several lines or a
+ * string left open at the line's end, is found by the full scan, so that a broken line costs only itself.
+ */
+class ObjectEnds {
+  private lineEnd = -1;
+
+  constructor(private readonly text: string) {}
+
+  at(i: number): number {
+    const s = this.text;
+    if (s.charCodeAt(i) !== 123 /* { */) return jsonValueEnd(s, i);
+    if (this.lineEnd < i) {
+      this.lineEnd = s.indexOf('\n', i);
+      if (this.lineEnd < 0) this.lineEnd = s.length;
+    }
+    const lineEnd = this.lineEnd;
+    let depth = 0;
+    for (let j = i; j < lineEnd; j++) {
+      const c = s.charCodeAt(j);
+      if (c === 34 /* " */) {
+        j = closingQuote(s, j);
+        if (j < 0 || j >= lineEnd) return jsonValueEnd(s, i);
+      } else if (c === 123 || c === 91 /* { [ */) depth++;
+      else if ((c === 125 || c === 93) /* } ] */ && --depth === 0) return j + 1;
+    }
+    return jsonValueEnd(s, i);
+  }
+}
+
+/** The quote that closes the string opening at `open`: the next one no odd run of backslashes escapes; -1 if none. */
+function closingQuote(s: string, open: number): number {
+  for (let q = s.indexOf('"', open + 1); q >= 0; q = s.indexOf('"', q + 1)) {
+    let b = q - 1;
+    while (s.charCodeAt(b) === 92 /* \ */) b--;
+    if ((q - 1 - b) % 2 === 0) return q;
+  }
+  return -1;
 }
 
 /** The 1-based line of a character: counted only when a reason needs it. */

@@ -14,7 +14,7 @@ import { boundedJson, boundNesting, MAX_NESTING } from '../parse/nesting.ts';
 import { formatIso } from '../parse/time.ts';
 import { cleanJsonEscapes, wellFormed } from '../parse/unicode.ts';
 import type { IngestRecord, NormalEvent, Normalized, RecordDefaults } from './record.ts';
-import { timeRefusal } from './reasons.ts';
+import { show, timeRefusal } from './reasons.ts';
 
 /** The service of a record that names none and arrives without a default: OpenTelemetry's name for it, as Loki uses too. */
 export const UNKNOWN_SERVICE = 'unknown_service';
@@ -38,7 +38,7 @@ export function normalizeRecord(record: IngestRecord, defaults: RecordDefaults, 
   const lifter = new FieldLifter(record.line === undefined);
   const own: Own = { id: record.id, metadata: '' };
   if (record.json !== undefined && !readJson(record.json, lifter, own)) {
-    return { ok: false, reason: 'an event must be a JSON object, such as {"message":"payment failed","level":"error"}', class: 'unreadable' };
+    return { ok: false, reason: `an event must be a JSON object, such as {"message":"payment failed","level":"error"}; this is not one: ${show(record.json)}`, class: 'unreadable' };
   }
   if (record.fields !== undefined) readFields(record.fields, lifter, own);
   if (record.fieldList !== undefined) readFieldList(record.fieldList, lifter, own);
