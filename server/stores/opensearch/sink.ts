@@ -146,7 +146,10 @@ async function sendBulk(client: Client, body: string): Promise<unknown[]> {
   let response;
   try {
     // NDJSON as we built it (the client passes a string through): no second serialisation of the batch.
-    response = await client.bulk({ body: body as unknown as Record<string, unknown>[] });
+    // Of each item's answer only its status and error are read: OpenSearch writes, and the worker
+    // parses, a tenth of the answer (`{"create":{"status":201}}` instead of its index, id, version,
+    // shards and sequence numbers).
+    response = await client.bulk({ body: body as unknown as Record<string, unknown>[], filter_path: 'items.*.status,items.*.error' });
   } catch (err) {
     throw toStoreError(err, 'bulk write');
   }
