@@ -31,7 +31,9 @@ export async function readBody(req: IncomingMessage, maxBytes: number, o: BodyOp
   }
   const raw = await readRaw(req, maxBytes);
   if (o.snappy || encoding === 'snappy') return await unsnappyBlock(raw, maxBytes);
-  const options = { maxOutputLength: maxBytes };
+  // Out in chunks about the size the body will have (logs compress 5-10x): a few callbacks and copies
+  // on the main thread rather than one per 16 KiB, zlib's default, which cost it 5% of ingest.
+  const options = { maxOutputLength: maxBytes, chunkSize: Math.min(Math.max(16 * 1024, raw.length * 8), 1024 * 1024) };
   try {
     if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) return await gunzipAsync(raw, options);
     // zlib's header (deflate as HTTP means it), else raw deflate as some clients send it.
