@@ -65,12 +65,24 @@ describe('when migrating', () => {
       'logs_message_legacy_fts_idx',
       'logs_project_level_ts_idx',
       'logs_project_request_idx',
+      'logs_project_service_level_ts_idx',
       'logs_project_service_ts_idx',
       'logs_project_trace_idx',
       'logs_project_ts_event_key',
       'logs_search_idx',
     ]);
     expect((await pool.query("SELECT relkind::text AS k FROM pg_class WHERE relname = 'logs'")).rows[0].k).toBe('p');
+  });
+
+  it('does give the partitions an installation has already an index a later release adds', async () => {
+    expect(await sink().write([event(projectA, { message: 'made a partition' })])).toEqual([{ status: 'ok' }]);
+    await pool.query('DROP INDEX logs_project_service_level_ts_idx'); // as before the release that added it
+    await migrateLogs(pool);
+    const leaves = await pool.query(
+      "SELECT c.relname, EXISTS (SELECT 1 FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid WHERE i.indrelid = c.oid AND i.indisvalid AND pg_get_indexdef(x.oid) LIKE '%(project_id, service, level, ts DESC)%') AS has FROM pg_class c WHERE c.relname LIKE 'logs\\_%' AND c.relkind = 'r'",
+    );
+    expect(leaves.rows.length).toBeGreaterThan(0);
+    expect(leaves.rows.filter((r) => !r.has)).toEqual([]);
   });
 });
 

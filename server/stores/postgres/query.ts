@@ -57,7 +57,7 @@ export class Params {
  * never by PostgreSQL's own parsers (plainto_tsquery, websearch_to_tsquery), so that what the user
  * typed cannot fail or mean something else. The conditions mirror the indexes: (project_id, ts,
  * event_id) for time order and the cursor, the GIN index on `search` for words and fields,
- * (project_id, level, ts) and the trace_id and request_id indexes.
+ * (project_id, level, ts), (project_id, service[, level], ts) and the trace_id and request_id indexes.
  */
 export function toWhere(q: QueryScope, p: Params): string {
   const where = [`project_id = ${p.bind(q.projectId)}`];

