@@ -23,6 +23,10 @@ describe('when translating a search into SQL', () => {
     expect(text).toContain('(ts, event_id) < ($6::timestamptz, $7)');
     expect(text).toMatch(/LIMIT \$8$/);
     expect(values).toEqual([7, '2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z', 'api', ['WARN', 'ERROR'], '2026-01-01T12:00:00.000Z', 'e9', 50]);
+    // One level is an equality, which the (project_id, service, level, ts) index walks in time order.
+    const one = sql('service:api level:ERROR');
+    expect(one.text).toContain('service = $2 AND level = $3 ');
+    expect(one.values[2]).toBe('ERROR');
   });
 
   it('does build tsqueries from LogFlow words, quoted, and keep older rows found by message', () => {

@@ -79,7 +79,11 @@ function toClause(c: Clause, p: Params): string {
 function toTerm(t: Term, p: Params): string {
   switch (t.kind) {
     case 'level':
-      return t.levels.length ? `level = ANY(${p.bind(t.levels)}::text[])` : 'false';
+      if (!t.levels.length) return 'false';
+      // One level as an equality: PostgreSQL walks (project_id, service, level, ts) in ts order only for
+      // `=`, not for `= ANY` of one value, which read every row of a service that has no such level
+      // (380 ms against 0.4 ms over 7 days of the 10M set).
+      return t.levels.length === 1 ? `level = ${p.bind(t.levels[0])}` : `level = ANY(${p.bind(t.levels)}::text[])`;
     case 'text': {
       const current = `search @@ ${p.bind(textTsquery(t.tokens, t.prefix))}::tsquery`;
       // Rows written before `search` existed have it NULL: their message is matched as it was then.
