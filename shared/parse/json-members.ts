@@ -165,11 +165,11 @@ let unicodeEscape = false;
 let deepest = 0;
 
 function skipBlank(s: string, i: number): number {
-  for (;;) {
-    const c = s.charCodeAt(i);
-    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return i;
-    i++;
-  }
+  let c = s.charCodeAt(i);
+  // Compact JSON has no blanks: one comparison then (every blank is at most a space; NaN past the end is not).
+  if (!(c <= 32)) return i;
+  while (c === 32 || c === 9 || c === 10 || c === 13) c = s.charCodeAt(++i);
+  return i;
 }
 
 /** The end of the string starting at `i` (just past its closing quote), or -1. */
