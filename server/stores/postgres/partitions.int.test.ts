@@ -77,6 +77,14 @@ describe('when events come for days that have no partition yet', () => {
     });
   });
 
+  it('does give each leaf the statistics of which services log which levels', async () => {
+    const e = event(a, NOW - 2 * DAY_MS);
+    expect(await createPostgresSink({ pool }).write([e])).toEqual([{ status: 'ok' }]);
+    const leaf = (await leaves([e.event_id]))[e.event_id]!;
+    const { rows } = await pool.query("SELECT stxkind::text[] AS kinds, (SELECT array_agg(attname::text ORDER BY attname) FROM pg_attribute WHERE attrelid = stxrelid AND attnum = ANY(stxkeys)) AS columns FROM pg_statistic_ext WHERE stxrelid = $1::regclass", [leaf]);
+    expect(rows).toEqual([{ kinds: ['m'], columns: ['level', 'service'] }]);
+  });
+
   it('does store a retried event once: its timestamp takes it to the leaf of its first copy', async () => {
     const e = event(a, NOW - 2 * DAY_MS);
     const sink = createPostgresSink({ pool });
