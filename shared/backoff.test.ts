@@ -44,9 +44,8 @@ describe('when backing off', () => {
   it('stops an attempt that is still running when the signal aborts (a command waiting for Redis to come back)', async () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 20);
-    const started = Date.now();
+    // An attempt that never ends: without the abort this never settles, and the test times out.
     await expect(retry(() => new Promise<never>(() => {}), { signal: ac.signal })).rejects.toMatchObject({ code: 'ABORTED' });
-    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('gives the outcome of an attempt that ends before the signal aborts', async () => {

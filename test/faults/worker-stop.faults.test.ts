@@ -24,7 +24,7 @@ describe('when the worker is stopped while Redis is down', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('does stop within a few seconds and exit 0', async () => {
+  it('does stop cleanly and exit 0, not after its grace', async () => {
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, REDIS_URL: redis.url, LOGFLOW_SINKS: 'file', LOGFLOW_FILE_DIR: dir, LOGFLOW_NAMESPACE: 'stop', LOGFLOW_LOG_LEVEL: 'info' };
     const worker = startCli(['worker'], env);
     try {
@@ -37,11 +37,9 @@ describe('when the worker is stopped while Redis is down', () => {
         throw new Error(`${err.message}: ${worker.output()}`);
       });
       await new Promise((r) => setTimeout(r, 1000));
-      const asked = Date.now();
       worker.kill('SIGTERM');
-      const code = await exited(worker);
-      const tookMs = Date.now() - asked;
-      expect({ code, tookMs: tookMs < 5000 ? 'under 5 s' : `${tookMs} ms` }, worker.output()).toEqual({ code: 0, tookMs: 'under 5 s' });
+      // Past its grace the command says "did not stop in time" and exits 1 (cli/run.ts untilSignal).
+      expect(await exited(worker), worker.output()).toBe(0);
       expect(worker.output()).not.toMatch(/did not stop in time/);
     } finally {
       await stop(worker, 'SIGKILL');
