@@ -12,6 +12,7 @@ import { LogPartitions } from '../../server/stores/postgres/partitions.ts';
 import { migrateLogs } from '../../server/stores/postgres/schema.ts';
 import { toRow } from '../../server/stores/postgres/sink.ts';
 import { copyRows, csvLine, putTemplate, sendBulk } from './ceilings.ts';
+import { buildIndexes, dropIndexes, repairIndexes } from './search-indexes.ts';
 import { EventGenerator, GENERATOR_VERSION, QUERY_WORDS } from './events.ts';
 import { adminQuery, dropDatabase, dropOpenSearchNamespace, OPENSEARCH_URL, pgClient, pgPool, uniqueName } from './stack.ts';
 
@@ -188,33 +189,6 @@ async function loadPostgres(where: Where, d: Dataset, collect?: (e: LogEvent, i:
   return (performance.now() - t0) / 1000;
 }
 
-/** Drops the indexes of `logs` but those backing constraints (the rows must meet them); their definitions. */
-async function dropIndexes(c: pg.Client): Promise<{ indexname: string; indexdef: string }[]> {
-  const { rows } = await c.query<{ indexname: string; indexdef: string }>(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'logs' AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = 'logs'::regclass)`);
-  for (const i of rows) await c.query(`DROP INDEX ${pg.escapeIdentifier(i.indexname)}`);
-  return rows;
-}
-
-/**
- * Builds indexes from their definitions on `logs` and every partition under it. PostgreSQL writes a
- * partitioned table's index as `ON ONLY logs`, which run as it is makes an index of the parent alone,
- * invalid and used by no query: every search then read whole partitions.
- */
-async function buildIndexes(c: pg.Client, indexes: { indexdef: string }[]): Promise<void> {
-  console.error(`  PostgreSQL: building ${indexes.length} indexes`);
-  await c.query("SET maintenance_work_mem = '512MB'");
-  for (const i of indexes) await c.query(i.indexdef.replace(/ ON ONLY /, ' ON '));
-  await c.query('VACUUM ANALYZE');
-}
-
-/** A kept data set loaded by a bench that built its indexes `ON ONLY` (invalid) gets them built again. */
-async function repairIndexes(where: Where): Promise<void> {
-  await withClient(where.database, async (c) => {
-    const { rows } = await c.query(`SELECT count(*)::int AS n FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid WHERE t.relname = 'logs' AND NOT i.indisvalid`);
-    if (rows[0].n > 0) await buildIndexes(c, await dropIndexes(c));
-  });
-}
-
 function* chunks(events: Iterable<LogEvent>, tick: (n: number) => void): Generator<string> {
   let text = '';
   let n = 0;
@@ -290,7 +264,7 @@ export async function ensureSearchData(events: number, rebuild: boolean): Promis
   const [pgRec, osRec] = rebuild ? [undefined, undefined] : [await readPostgresRecord(where), await readOpenSearchRecord(where)];
   const fits = (r: StoreRecord | undefined, fp: string) => r && r.fingerprint === fp && r.dataset.generator === GENERATOR_VERSION && r.dataset.events === events;
   const pgOk = fits(pgRec, pgFp);
-  if (pgOk) await repairIndexes(where);
+  if (pgOk) await withClient(where.database, repairIndexes);
   const osOk = fits(osRec, osFp) && (!pgOk || sameDataset(osRec!.dataset, pgRec!.dataset));
   if (pgOk && osOk) return { where, dataset: pgRec!.dataset, loaded: {} };
   // A store still good keeps its span and samples; otherwise a new span ending now.

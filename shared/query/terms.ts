@@ -8,7 +8,6 @@
 const WORD = /[\p{L}\p{M}\p{N}_]+/gu;
 /** Scripts written without spaces: each character is a word of its own, so a phrase of them matches inside a sentence. */
 const SPACELESS = /[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}]/u;
-const SPACELESS_ANY = /[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}]/u;
 // eslint-disable-next-line no-control-regex -- a plain range test, cheaper than the Unicode one above
 const NON_ASCII = /[^\x00-\x7f]/;
 /** WORD where the text is ASCII alone (most log text), after lowercasing: no Unicode tables to consult, no match objects. */
@@ -49,7 +48,7 @@ export function tokenize(text: string): string[] {
   for (const m of text.matchAll(WORD)) {
     const word = m[0].toLowerCase();
     // Most words: no spaceless script and short; the slow path below cuts the others.
-    if (word.length <= MAX_TOKEN_CHARS && (!NON_ASCII.test(word) || !SPACELESS_ANY.test(word))) {
+    if (word.length <= MAX_TOKEN_CHARS && (!NON_ASCII.test(word) || !SPACELESS.test(word))) {
       out.push(word);
       continue;
     }
