@@ -18,7 +18,7 @@ import {
 export interface EventTerms {
   /**
    * The words of each text value, in order: message, then service, host, env, trace_id, request_id,
-   * span_id, then every metadata string. null stands for an occurrence of a word past its
+   * span_id, then every metadata string (shortest first when they could pass the budget, see budgetOrder). null stands for an occurrence of a word past its
    * MAX_POSITIONS_PER_WORD-th: it holds a place so that the words after it keep their positions.
    */
   values: (string | null)[][];
@@ -52,7 +52,25 @@ export function eventTerms(event: LogEvent): EventTerms {
   return { ...wordsOf(texts), fields: [...fields.fields], fieldNames: [...fields.names], numbers: [...fields.numbers] };
 }
 
-function wordsOf(texts: string[]): Pick<EventTerms, 'values' | 'positions' | 'pairs'> {
+/**
+ * Texts shorter than this in all can never reach a budget (a word takes at least two characters with
+ * its separator, and counts at most three times its length with its pair), so their order stays.
+ */
+const WITHIN_BUDGET_CHARS = Math.min(2 * MAX_POSITIONS, MAX_WORD_CHARS / 3) - 64;
+
+/**
+ * When an event's text could pass the budget, its values are read shortest first: the budget then cuts
+ * the longest value, never a short one behind it (one 200 KB attribute must not hide the request id
+ * beside it). Values are words apart, so their order changes no phrase.
+ */
+function budgetOrder(texts: string[]): string[] {
+  let total = 0;
+  for (const t of texts) total += t.length;
+  return total < WITHIN_BUDGET_CHARS ? texts : [...texts].sort((a, b) => a.length - b.length);
+}
+
+function wordsOf(all: string[]): Pick<EventTerms, 'values' | 'positions' | 'pairs'> {
+  const texts = budgetOrder(all);
   const values: (string | null)[][] = [];
   const positions = new Map<string, number[]>();
   const pairs = new Set<string>();

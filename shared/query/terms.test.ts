@@ -53,6 +53,15 @@ describe('when finding what an event is searched by', () => {
     for (let i = 0; i < 10_000; i++) deep = { d: deep };
     expect(() => eventTerms({ ...event, metadata: deep })).not.toThrow();
   });
+
+  it('does cut the longest value when the budget runs out, never a short one beside it', () => {
+    const t = eventTerms({ ...event, message: 'long '.repeat(MAX_POSITIONS), metadata: { blob: 'x '.repeat(MAX_POSITIONS), request: 'req-42' } });
+    expect(t.positions.get('api')).toEqual([1]);
+    expect(t.positions.get('req')).toEqual([3]);
+    expect(t.positions.get('42')).toEqual([4]);
+    expect(t.positions.get('x')).toHaveLength(256);
+    expect(t.positions.has('long')).toBe(false);
+  });
 });
 
 describe('when a text is ASCII alone', () => {

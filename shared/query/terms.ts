@@ -17,7 +17,7 @@ const ASCII_WORD = /[a-z0-9_]+/g;
 export const MAX_TOKEN_CHARS = 100;
 /**
  * Word positions per event. PostgreSQL keeps positions up to 16383 and no further; text past that
- * (about 100 KB into an event) is not word-searchable in any store.
+ * (about 100 KB of an event) is not word-searchable in any store. The longest values are the ones cut.
  */
 export const MAX_POSITIONS = 16_383;
 /** PostgreSQL keeps 256 positions per word; later occurrences still exist, but phrases cannot use them. */

@@ -108,7 +108,7 @@ async function searchSample(f: Figures, servers: string[], keys: { hostile: stri
       for (const [marker, project] of sample) {
         const r = await fetch(`${base}/search?${new URLSearchParams({ q: marker, from: '1970-01-01T00:00:00Z', to, limit: '10' })}`, { headers: { 'x-api-key': project === 'hostile' ? keys.hostile : keys.other } });
         const hits = r.ok ? ((await r.json()) as { hits: unknown[] }).hits.length : -r.status;
-        if (hits !== 1) wrong.push(`${marker}: ${hits < 0 ? `answered ${-hits}` : `${hits} hits`}`);
+        if (hits !== 1) wrong.push(`${marker}: ${hits < 0 ? `answered ${-hits}` : `${hits} hits`}, sent by ${f.ledger.origin.get(marker) ?? 'a request not on record'}`);
       }
       return { backend: i === 0 ? 'OpenSearch' : 'PostgreSQL', sampled: sample.length, wrong };
     }),
