@@ -2,6 +2,7 @@ import { parseTimeBound } from '../../shared/duration.ts';
 import { LogFlowError } from '../../shared/errors.ts';
 import { parseLevelList } from '../../shared/levels.ts';
 import { chooseInterval, DEFAULT_BUCKETS, MAX_BUCKETS } from '../../shared/query/histogram.ts';
+import { QueryTooComplex } from '../../shared/query/boolean.ts';
 import { parseQuery } from '../../shared/query/parse.ts';
 import {
   decodeCursor,
@@ -53,7 +54,14 @@ export function parseScope(params: URLSearchParams, projectId: number, allowed: 
       throw bad(`level: ${(err as Error).message}`);
     }
   }
-  const scope: QueryScope = { projectId, query: withClauses(parseQuery(q), clauses) };
+  let query;
+  try {
+    query = parseQuery(q);
+  } catch (err) {
+    if (err instanceof QueryTooComplex) throw bad(`q is too complex: ${err.message}`);
+    throw err;
+  }
+  const scope: QueryScope = { projectId, query: withClauses(query, clauses) };
   for (const key of ['from', 'to'] as const) {
     const value = params.get(key);
     if (value) scope[key === 'from' ? 'fromMs' : 'toMs'] = timeParam(key, value, now);

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { QueryTooComplex } from './boolean.ts';
 import { parseQuery } from './parse.ts';
 import type { Clause, Term } from './tree.ts';
 
@@ -57,6 +58,29 @@ describe('when reading a query', () => {
     expect(clauses('NOT a')[0]!.negate).toBe(true);
     expect(clauses('a AND b')).toHaveLength(2);
     expect(parseQuery('OR a OR').all.map((g) => g.length)).toEqual([1]);
+  });
+
+  it('does group with parentheses, negate a group, and read as one shape (an AND of OR-groups)', () => {
+    const shape = (text: string) => parseQuery(text).all.map((g) => g.map((c) => `${c.negate ? '-' : ''}${c.term.kind === 'text' ? c.term.raw : c.term.kind}`).join('|'));
+    expect(shape('(a b) OR c')).toEqual(['a|c', 'b|c']);
+    expect(shape('-(a OR b) c')).toEqual(['-a', '-b', 'c']);
+    expect(shape('NOT (a -b)')).toEqual(['-a|b']);
+    expect(shape('(a OR (b c)) d')).toEqual(['a|b', 'a|c', 'd']);
+    expect(shape('(a OR level:ERROR)')).toEqual(['a|level']);
+    // A parenthesis never closed closes at the end; one never opened, and one inside a word, are punctuation.
+    expect(shape('((a b')).toEqual(['a', 'b']);
+    expect(shape('a) b')).toEqual(['a)', 'b']);
+    expect(shape('(f(x) OR y)')).toEqual(['f(x)|y']);
+    expect(only('(service:web)')).toEqual({ kind: 'field', field: 'service', value: 'web', prefix: false });
+    expect(only('("a b")')).toMatchObject({ tokens: ['a', 'b'] });
+    expect(parseQuery('() -() (OR)').all).toEqual([]);
+  });
+
+  it('does refuse, with a reason, groups that expand past the cap', () => {
+    const groups = (n: number) => Array.from({ length: n }, (_, i) => `(a${i} b${i})`).join(' OR ');
+    expect(parseQuery(groups(8)).all).toHaveLength(256);
+    expect(() => parseQuery(groups(9))).toThrow(QueryTooComplex);
+    expect(() => parseQuery(groups(9))).toThrow(/more than 2,048 terms/);
   });
 
   it('does search what is no syntax as words', () => {

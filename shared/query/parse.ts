@@ -1,12 +1,15 @@
 import { LEVELS, normalizeLevel, type Level } from '../levels.ts';
 import { tokenize } from './terms.ts';
+import { toGroups, type Expr } from './boolean.ts';
 import { isKnownField, type Clause, type Query, type RangeOp, type Term } from './tree.ts';
 
 // The one query syntax of the CLI, the API and the page:
 //   level:ERROR service:checkout user_id:42 "card declined" -healthcheck timeo* http.status:>=500
 // bare words (all must appear), "quoted phrases", word* prefixes, -negation, key:value on the known
 // fields and any metadata path, key:>=N comparisons, key:"quoted value", key:* (the field is there),
-// and OR between two terms. Parsing never fails: what does not read as syntax is searched as words.
+// OR between two terms (binding closer than the space's AND: `a OR b c` is `(a OR b) c`), and
+// (parentheses) grouping, -( ) and NOT ( ) too. Parsing never fails: what does not read as syntax is
+// searched as words, a parenthesis never closed closes at the end, one never opened is punctuation.
 
 /** A field name: starts with a letter, _, @ or $; then also digits, dots, dashes and slashes. */
 const KEY = /([\p{L}_@$][\p{L}\p{N}_.@$/-]*):/uy;
@@ -18,35 +21,73 @@ const LEVEL_ORDER: readonly Level[] = LEVELS;
 
 const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-type Piece = Clause | 'OR' | 'NOT';
+type Piece = Clause | 'OR' | 'NOT' | '(' | ')';
 
+/** The query `input` means. Throws QueryTooComplex (boolean.ts) when its groups expand past the cap. */
 export function parseQuery(input: string): Query {
   // What no store can hold is not in any event either (ingest replaces it the same way): a NUL and a
   // lone surrogate become U+FFFD, so the query means the same to PostgreSQL, OpenSearch and JavaScript.
   const pieces = new Reader(input.replace(UNSTORABLE, '\uFFFD')).pieces();
-  const groups: Clause[][] = [];
-  let joinNext = false;
-  let negateNext = false;
-  for (const piece of pieces) {
-    if (piece === 'OR') {
-      joinNext = groups.length > 0;
-      continue;
-    }
-    if (piece === 'NOT') {
-      negateNext = !negateNext;
-      continue;
-    }
-    const clause = negateNext ? { ...piece, negate: !piece.negate } : piece;
-    negateNext = false;
-    if (joinNext) groups[groups.length - 1]!.push(clause);
-    else groups.push([clause]);
-    joinNext = false;
+  const e = new Grouper(pieces).all();
+  return { all: e ? toGroups(e) : [] };
+}
+
+/** Pieces to an expression: a sequence is AND, OR joins the terms beside it, NOT and -( ) negate. */
+class Grouper {
+  private i = 0;
+
+  constructor(private readonly p: Piece[]) {}
+
+  /** The whole query; undefined when nothing in it is searchable. */
+  all(): Expr | undefined {
+    return this.sequence();
   }
-  return { all: groups };
+
+  /** Up to the ")" closing the group (taken) or the end. */
+  private sequence(): Expr | undefined {
+    const of: Expr[] = [];
+    while (this.i < this.p.length) {
+      if (this.p[this.i] === ')') {
+        this.i++;
+        break;
+      }
+      const at = this.i;
+      const e = this.alternatives();
+      if (e) of.push(e);
+      if (this.i === at) this.i++; // a stray OR: skipped, as "OR a OR" reads as "a"
+    }
+    return of.length > 1 ? { op: 'and', of } : of[0];
+  }
+
+  private alternatives(): Expr | undefined {
+    const of: Expr[] = [];
+    const first = this.unary();
+    if (first) of.push(first);
+    while (this.p[this.i] === 'OR') {
+      this.i++;
+      const e = this.unary();
+      if (e) of.push(e);
+    }
+    return of.length > 1 ? { op: 'or', of } : of[0];
+  }
+
+  private unary(): Expr | undefined {
+    const piece = this.p[this.i];
+    if (piece === undefined || piece === 'OR' || piece === ')') return undefined;
+    this.i++;
+    if (piece === 'NOT') {
+      const e = this.unary();
+      return e && { op: 'not', of: e };
+    }
+    if (piece === '(') return this.sequence();
+    return { op: 'term', clause: piece };
+  }
 }
 
 class Reader {
   private pos = 0;
+  /** Groups opened and not closed yet: only then does a ")" close one. */
+  private depth = 0;
 
   constructor(private readonly s: string) {}
 
@@ -55,6 +96,18 @@ class Reader {
     for (;;) {
       while (this.pos < this.s.length && /\s/u.test(this.s[this.pos]!)) this.pos++;
       if (this.pos >= this.s.length) return out;
+      const c = this.s[this.pos];
+      if (c === '(' || (c === ')' && this.depth > 0)) {
+        out.push(c);
+        this.depth += c === '(' ? 1 : -1;
+        this.pos++;
+        continue;
+      }
+      if (c === '-' && this.s[this.pos + 1] === '(') {
+        out.push('NOT');
+        this.pos++;
+        continue;
+      }
       const piece = this.piece();
       if (piece) out.push(piece);
     }
@@ -88,11 +141,22 @@ class Reader {
     return clause(negate, textTerm(prefix ? word.slice(0, -1) : word, prefix));
   }
 
-  /** Up to the next whitespace. */
+  /**
+   * Up to the next whitespace, or the ")" closing an open group: of the ")" a word ends with, those
+   * past its own "(" close groups (`(f(x) OR y)` keeps f(x) whole).
+   */
   private bare(): string {
     const start = this.pos;
     while (this.pos < this.s.length && !/\s/u.test(this.s[this.pos]!)) this.pos++;
-    return this.s.slice(start, this.pos);
+    let word = this.s.slice(start, this.pos);
+    if (this.depth > 0 && word.endsWith(')')) {
+      let own = 0;
+      for (const ch of word) own += ch === '(' ? 1 : ch === ')' ? -1 : 0;
+      let closing = Math.min(-own, this.depth);
+      while (closing-- > 0 && word.endsWith(')')) word = word.slice(0, -1);
+      this.pos = start + word.length;
+    }
+    return word;
   }
 
   /** A "quoted" text with \" and \\ escapes; an unclosed quote runs to the end. */
