@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { QueryTooComplex } from './boolean.ts';
+import { MAX_QUERY_TERMS, QueryTooComplex } from './boolean.ts';
 import { parseQuery } from './parse.ts';
 import type { Clause, Term } from './tree.ts';
 
@@ -76,11 +76,14 @@ describe('when reading a query', () => {
     expect(parseQuery('() -() (OR)').all).toEqual([]);
   });
 
-  it('does refuse, with a reason, groups that expand past the cap', () => {
+  it('does refuse, with a reason, a query past the cap on terms, flat or expanded from groups', () => {
     const groups = (n: number) => Array.from({ length: n }, (_, i) => `(a${i} b${i})`).join(' OR ');
-    expect(parseQuery(groups(8)).all).toHaveLength(256);
-    expect(() => parseQuery(groups(9))).toThrow(QueryTooComplex);
-    expect(() => parseQuery(groups(9))).toThrow(/more than 2,048 terms/);
+    expect(parseQuery(groups(5)).all).toHaveLength(32);
+    expect(() => parseQuery(groups(6))).toThrow(QueryTooComplex);
+    const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`).join(' ');
+    expect(parseQuery(words(MAX_QUERY_TERMS)).all).toHaveLength(MAX_QUERY_TERMS);
+    expect(() => parseQuery(words(MAX_QUERY_TERMS + 1))).toThrow(/more than 300 terms/);
+    expect(() => parseQuery(`"${words(MAX_QUERY_TERMS + 1)}"`)).toThrow(QueryTooComplex);
   });
 
   it('does search what is no syntax as words', () => {

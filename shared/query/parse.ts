@@ -23,13 +23,13 @@ const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\
 
 type Piece = Clause | 'OR' | 'NOT' | '(' | ')';
 
-/** The query `input` means. Throws QueryTooComplex (boolean.ts) when its groups expand past the cap. */
+/** The query `input` means. Throws QueryTooComplex (boolean.ts) past the cap on terms. */
 export function parseQuery(input: string): Query {
   // What no store can hold is not in any event either (ingest replaces it the same way): a NUL and a
   // lone surrogate become U+FFFD, so the query means the same to PostgreSQL, OpenSearch and JavaScript.
   const pieces = new Reader(input.replace(UNSTORABLE, '\uFFFD')).pieces();
   const e = new Grouper(pieces).all();
-  return { all: e ? toGroups(e) : [] };
+  return { all: e ? toGroups({ op: 'and', of: [e] }) : [] };
 }
 
 /** Pieces to an expression: a sequence is AND, OR joins the terms beside it, NOT and -( ) negate. */

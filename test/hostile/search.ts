@@ -36,6 +36,9 @@ const CLASSES: HostileClass[] = [
         [['colour', 'red']], [['limit', '0']], [['limit', '-1']], [['limit', '1e9']], [['limit', 'abc']], [['limit', '1.5']], [['limit', ' ']], [['buckets', '0']], [['buckets', '100000']],
         [['values', '0']], [['values', 'x']], [['level', 'LOUD']], [['level', ',,,']], [['level', '\u0000']], [['q', 'x'], ['q', 'y']], [['q', 'a'.repeat(4001)]], [['service', '\ud800']],
         [['trace_id', 'x'.repeat(10_000)]], [['cursor', '']], [['limit', '1000']], [['level', 'warn,ERROR']], [['service', '']],
+        // Queries past what a store takes in one query (OpenSearch: 1,024 clauses): refused, never a 500.
+        [['q', Array.from({ length: 1300 }, (_, i) => `w${i % 1000}`).join(' OR ').slice(0, 4000)]], [['q', Array.from({ length: 800 }, (_, i) => `-w${i}`).join(' ').slice(0, 4000)]],
+        [['q', Array.from({ length: 8 }, (_, i) => `(-a${i} b${i})`).join(' OR ')]], [['q', `"${'w '.repeat(1999)}"`]],
       ]);
       return get(ctx, 'bad search parameters', route, params, [200, 400]);
     },
