@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { PROJECT_SETTINGS } from '../shared/project-settings.ts';
 import { EXIT, runCommand } from './run.ts';
+import { searchArguments } from './search/args.ts';
 
 // Each subcommand is declared here (flags and help) and implemented in commands/<name>.ts, loaded only
 // when it runs: `logflow ship` never loads the Redis, PostgreSQL or OpenSearch clients.
@@ -134,7 +135,7 @@ program
 program
   .command('search')
   .description('search logs of the project the API key belongs to, newest first')
-  .argument('[query...]', 'words (all must appear), "phrases", word*, -word, key:value, key:>=N, OR: see the README')
+  .argument('[query...]', 'words (all must appear), "phrases", word*, -word, key:value, key:>=N, OR, (groups): see the README')
   .option('--service <name>', 'only this service')
   .option('--level <levels>', 'only these levels, e.g. ERROR or WARN,ERROR')
   .option('--since <duration>', 'only the last 15m, 1h, 7d ...')
@@ -150,8 +151,18 @@ program
   .option('--api-key <key>', 'project API key (env LOGFLOW_API_KEY)')
   .action((text, o) => runCommand(async () => (await import('./commands/search.ts')).search(text, o)));
 
+/** process.argv, with `logflow search`'s "-word" terms sorted into its query (search/args.ts). */
+function argv(): string[] {
+  const [node, script, name, ...rest] = process.argv;
+  const search = program.commands.find((c) => c.name() === 'search');
+  if (name !== 'search' || !search) return process.argv;
+  const options = search.options.map((o) => ({ names: [o.short, o.long].filter((n): n is string => n !== undefined), takesValue: o.required || o.optional }));
+  options.push({ names: ['-h', '--help'], takesValue: false });
+  return [node!, script!, name, ...searchArguments(rest, options)];
+}
+
 try {
-  await program.parseAsync(process.argv);
+  await program.parseAsync(argv());
 } catch (err) {
   // Commander already printed the usage error; help and version are not failures.
   if (err instanceof CommanderError) process.exitCode = err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;

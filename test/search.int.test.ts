@@ -52,6 +52,11 @@ describe.each([
     expect(await find('req-123')).toEqual(['charge failed']);
     expect(await find('http.status:>=500')).toEqual(['slow upstream']);
     expect(await find('level:ERROR OR user_id:42')).toEqual(['payment accepted', 'charge failed']);
+    expect(await find('(level:ERROR OR user_id:42) -payment')).toEqual(['charge failed']);
+    // An exclusion as its own argument, before the options, is a query term (not an unknown option).
+    const excluded = await runCli(['search', '-(level:ERROR OR user_id:42)', '--output', 'ndjson', '-http.status:>=500'], env);
+    expect(excluded.code, excluded.stderr).toBe(0);
+    expect(excluded.stdout.split('\n').filter(Boolean)).toHaveLength(lines.length - 3);
     const byParam = await get(stack, key, '/search?trace_id=4bf92f3577b34da6a3ce929d0e0e4736&request_id=req-123');
     expect(byParam.status).toBe(200);
     expect((byParam.body.hits as { message: string }[]).map((h) => h.message)).toEqual(['charge failed']);
