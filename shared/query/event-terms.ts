@@ -9,27 +9,21 @@ import {
   MAX_POSITIONS,
   MAX_POSITIONS_PER_WORD,
   MAX_WORD_CHARS,
+  mostWords,
   numberOfText,
   numberTerm,
   tokenize,
 } from './terms.ts';
 
-/** What an event is found by: the same for OpenSearch, PostgreSQL and live tail. */
-export interface EventTerms {
+/** What an event is found by, as an OpenSearch document holds it: the same for every store and live tail. */
+export interface DocumentTerms {
   /**
    * The words of each text value, in order: message, then service, host, env, trace_id, request_id,
-   * span_id, then every metadata string (shortest first when they could pass the budget, see budgetOrder). null stands for an occurrence of a word past its
-   * MAX_POSITIONS_PER_WORD-th: it holds a place so that the words after it keep their positions.
+   * span_id, then every metadata string (shortest first when they could pass the budget, see
+   * budgetOrder). null stands for an occurrence of a word past its MAX_POSITIONS_PER_WORD-th: it holds
+   * a place so that the words after it keep their positions.
    */
   values: (string | null)[][];
-  /** Word → its positions (from 1; one position left empty between values, so no phrase spans two). */
-  positions: Map<string, number[]>;
-  /**
-   * "a b" for every two words that follow each other with their positions kept, each once. PostgreSQL
-   * indexes them beside the words: its GIN index keeps no positions, and without them a phrase of two
-   * common words means reading every row that has both; its statistics then know how rare a phrase is.
-   */
-  pairs: string[];
   /** `path=value` of every metadata leaf (string, number, boolean) and of span_id, each once. */
   fields: string[];
   /** The paths that have a field term, each once. */
@@ -38,10 +32,36 @@ export interface EventTerms {
   numbers: string[];
 }
 
+/** DocumentTerms, and the positions and pairs PostgreSQL and live tail match phrases with. */
+export interface EventTerms extends DocumentTerms {
+  /** Word → its positions (from 1; one position left empty between values, so no phrase spans two). */
+  positions: Map<string, number[]>;
+  /**
+   * "a b" for every two words that follow each other with their positions kept, each once. PostgreSQL
+   * indexes them beside the words: its GIN index keeps no positions, and without them a phrase of two
+   * common words means reading every row that has both; its statistics then know how rare a phrase is.
+   */
+  pairs: string[];
+}
+
 // Text fields of the event that are words too: "req-123" finds the event whose request_id it is.
 const WORD_FIELDS = ['service', 'host', 'env', 'trace_id', 'request_id', 'span_id'] as const;
 
 export function eventTerms(event: LogEvent): EventTerms {
+  const kept = new PositionsKept();
+  const terms = termsOf(event, kept);
+  return { ...terms, positions: kept.positions, pairs: [...kept.pairs] };
+}
+
+/**
+ * The terms an OpenSearch document holds: the same values as eventTerms, cut at the same place, without
+ * building the positions and pairs it has no use for (OpenSearch keeps positions itself).
+ */
+export function documentTerms(event: LogEvent): DocumentTerms {
+  return termsOf(event, new CountsKept());
+}
+
+function termsOf(event: LogEvent, sink: WordSink): DocumentTerms {
   const own = event as unknown as Record<string, unknown>;
   const texts: string[] = [event.message];
   for (const k of WORD_FIELDS) if (typeof own[k] === 'string') texts.push(own[k]);
@@ -49,7 +69,7 @@ export function eventTerms(event: LogEvent): EventTerms {
   // span_id is a field of its own for OTLP senders and a metadata key for others: one path for both.
   if (typeof own.span_id === 'string') fields.add('span_id', own.span_id);
   if (event.metadata) walkMetadata(event.metadata, texts, fields);
-  return { ...wordsOf(texts), fields: [...fields.fields], fieldNames: [...fields.names], numbers: [...fields.numbers] };
+  return { values: wordsOf(texts, sink), fields: fields.fields.list, fieldNames: fields.names.list, numbers: fields.numbers.list };
 }
 
 /**
@@ -69,13 +89,60 @@ function budgetOrder(texts: string[]): string[] {
   return total < WITHIN_BUDGET_CHARS ? texts : [...texts].sort((a, b) => a.length - b.length);
 }
 
-function wordsOf(all: string[]): Pick<EventTerms, 'values' | 'positions' | 'pairs'> {
+/** Whether `texts` hold at most MAX_POSITIONS_PER_WORD words, known from their lengths alone (most events). So few words never reach a budget. */
+function fewWords(texts: string[]): boolean {
+  let bound = 0;
+  for (const t of texts) bound += mostWords(t);
+  return bound <= MAX_POSITIONS_PER_WORD;
+}
+
+/** What wordsOf keeps of each word it takes. */
+interface WordSink {
+  /** Takes the word at `position` (after `previous`, null at a value's start); false when the word is past its MAX_POSITIONS_PER_WORD-th. */
+  take(token: string, position: number, previous: string | null): boolean;
+}
+
+class PositionsKept implements WordSink {
+  readonly positions = new Map<string, number[]>();
+  readonly pairs = new Set<string>();
+
+  take(token: string, position: number, previous: string | null): boolean {
+    let list = this.positions.get(token);
+    if (!list) this.positions.set(token, (list = []));
+    if (list.length >= MAX_POSITIONS_PER_WORD) return false;
+    list.push(position);
+    if (previous !== null) this.pairs.add(`${previous} ${token}`);
+    return true;
+  }
+}
+
+class CountsKept implements WordSink {
+  private readonly counts = new Map<string, number>();
+
+  take(token: string): boolean {
+    const n = this.counts.get(token) ?? 0;
+    if (n >= MAX_POSITIONS_PER_WORD) return false;
+    this.counts.set(token, n + 1);
+    return true;
+  }
+}
+
+function wordsOf(all: string[], sink: WordSink): (string | null)[][] {
   const texts = budgetOrder(all);
+  if (sink instanceof CountsKept && fewWords(texts)) {
+    // Too few words for any to pass its MAX_POSITIONS_PER_WORD-th, or for a budget to end: each
+    // value is its words as they are.
+    const values: string[][] = [];
+    for (const text of texts) {
+      const tokens = tokenize(text);
+      if (tokens.length) values.push(tokens);
+    }
+    return values;
+  }
   const values: (string | null)[][] = [];
-  const positions = new Map<string, number[]>();
-  const pairs = new Set<string>();
   let position = 1;
-  // Words and pairs count against one budget, so both are always complete up to where it ends.
+  // Words and pairs count against one budget, so both are always complete up to where it ends; it is
+  // counted alike when no pairs are kept, so every store cuts at the same word.
   let chars = 0;
   outer: for (const text of texts) {
     const tokens = tokenize(text);
@@ -86,41 +153,56 @@ function wordsOf(all: string[]): Pick<EventTerms, 'values' | 'positions' | 'pair
     for (const token of tokens) {
       chars += previous === null ? token.length : 2 * token.length + previous.length + 1;
       if (position > MAX_POSITIONS || chars > MAX_WORD_CHARS) break outer;
-      let list = positions.get(token);
-      if (!list) positions.set(token, (list = []));
-      const kept = list.length < MAX_POSITIONS_PER_WORD ? token : null;
-      if (kept !== null) list.push(position);
-      if (kept !== null && previous !== null) pairs.add(`${previous} ${kept}`);
+      const kept: string | null = sink.take(token, position, previous) ? token : null;
       value.push(kept);
       previous = kept;
       position += 1;
     }
     position += 1;
   }
-  return { values, positions, pairs: [...pairs] };
+  return values;
+}
+
+/** Distinct strings in insertion order: a look along the array while few (most events have a handful), a Set past that. */
+class Distinct {
+  readonly list: string[] = [];
+  private set: Set<string> | undefined;
+
+  has(x: string): boolean {
+    if (this.set) return this.set.has(x);
+    if (this.list.length < 16) return this.list.includes(x);
+    this.set = new Set(this.list);
+    return this.set.has(x);
+  }
+
+  /** Adds `x`, known not to be there yet. */
+  push(x: string): void {
+    this.list.push(x);
+    this.set?.add(x);
+  }
 }
 
 class FieldCollector {
-  readonly fields = new Set<string>();
-  readonly names = new Set<string>();
-  readonly numbers = new Set<string>();
+  readonly fields = new Distinct();
+  readonly names = new Distinct();
+  readonly numbers = new Distinct();
   private chars = 0;
 
   add(path: string, value: string, number?: number): void {
     if (path.length > MAX_FIELD_PATH_CHARS || value.length > MAX_FIELD_VALUE_CHARS) return;
     const term = fieldTerm(path, value);
     if (!this.fields.has(term) && this.take(term)) {
-      this.fields.add(term);
-      this.names.add(path);
+      this.fields.push(term);
+      if (!this.names.has(path)) this.names.push(path);
     }
     const n = number ?? numberOfText(value);
     if (n === undefined || !Number.isFinite(n)) return;
     const num = numberTerm(path, n);
-    if (!this.numbers.has(num) && this.take(num)) this.numbers.add(num);
+    if (!this.numbers.has(num) && this.take(num)) this.numbers.push(num);
   }
 
   private take(term: string): boolean {
-    if (this.fields.size + this.numbers.size >= MAX_FIELD_TERMS || this.chars + term.length > MAX_FIELD_CHARS) return false;
+    if (this.fields.list.length + this.numbers.list.length >= MAX_FIELD_TERMS || this.chars + term.length > MAX_FIELD_CHARS) return false;
     this.chars += term.length;
     return true;
   }

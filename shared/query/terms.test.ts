@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { eventTerms } from './event-terms.ts';
+import { documentTerms, eventTerms } from './event-terms.ts';
 import { compareBytes } from './search.ts';
 import { encodeNumber, fieldTerm, MAX_POSITIONS, splitFieldTerm, tokenize } from './terms.ts';
 
@@ -61,6 +61,23 @@ describe('when finding what an event is searched by', () => {
     expect(t.positions.get('42')).toEqual([4]);
     expect(t.positions.get('x')).toHaveLength(256);
     expect(t.positions.has('long')).toBe(false);
+  });
+});
+
+describe('when an OpenSearch document takes the terms without positions', () => {
+  const event = { event_id: 'e', project_id: 1, timestamp: '2026-11-01T00:00:00.000Z', ingest_ts: '2026-11-01T00:00:00.000Z', service: 'api', level: 'INFO' as const, message: '' };
+  const word = fc.oneof(fc.constantFrom('a', 'pay', 'req-1', '失败', 'x'.repeat(120), 'Grüße', '', ' '), fc.string({ maxLength: 12 }));
+  const text = fc.oneof(fc.array(word, { maxLength: 40 }).map((w) => w.join(' ')), fc.tuple(word, fc.integer({ min: 200, max: 20_000 })).map(([w, n]) => `${w} `.repeat(n)));
+
+  it('does hold the same values, fields and numbers as eventTerms, cut at the same word', () => {
+    fc.assert(
+      fc.property(text, fc.dictionary(fc.constantFrom('a', 'b.c', 'n', 'tags'), fc.oneof(text, fc.integer(), fc.array(text, { maxLength: 3 }))), (message, metadata) => {
+        const e = { ...event, message, metadata };
+        const { positions: _p, pairs: _q, ...expected } = eventTerms(e);
+        expect(documentTerms(e)).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

@@ -37,6 +37,11 @@ export const MAX_FIELD_TERMS = 1000;
 /** Metadata nested deeper than this is not walked (ingest keeps it shallower already). */
 export const MAX_DEPTH = 64;
 
+/** The most words tokenize can find in `text`, from its length: ASCII words need a separator between them, Han and kana do not. */
+export function mostWords(text: string): number {
+  return NON_ASCII.test(text) ? text.length : (text.length + 1) >> 1;
+}
+
 /** The words of a text, in order. Pure and deterministic: the same text gives the same words everywhere. */
 export function tokenize(text: string): string[] {
   if (!NON_ASCII.test(text)) {

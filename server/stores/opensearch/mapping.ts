@@ -1,5 +1,5 @@
 import type { LogEvent } from '../../../shared/event.ts';
-import { eventTerms } from '../../../shared/query/event-terms.ts';
+import { documentTerms } from '../../../shared/query/event-terms.ts';
 import { bucketOf, earlierBuckets, type Bucket } from '../time-bucket.ts';
 
 /** Name of the composable index template that shapes every index of a namespace. */
@@ -57,7 +57,7 @@ export function toDocument(e: LogEvent): Record<string, unknown> {
   for (const k of ['trace_id', 'request_id', 'host', 'env', 'metadata'] as const) {
     if (e[k] !== undefined) doc[k] = e[k];
   }
-  const terms = eventTerms(e);
+  const terms = documentTerms(e);
   // One string per value, the words LogFlow cut joined by spaces; '#' holds the place of an
   // occurrence PostgreSQL would not keep a position for (no query word is ever '#').
   doc.words = terms.values.map((v) => v.map((w) => w ?? '#').join(' '));
