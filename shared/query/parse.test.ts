@@ -74,6 +74,10 @@ describe('when reading a query', () => {
     expect(only('(service:web)')).toEqual({ kind: 'field', field: 'service', value: 'web', prefix: false });
     expect(only('("a b")')).toMatchObject({ tokens: ['a', 'b'] });
     expect(parseQuery('() -() (OR)').all).toEqual([]);
+    // Groups 32 deep at most: past that a "(" is punctuation, so no query can exhaust the stack.
+    const words = (text: string) => parseQuery(text).all.map((g) => g.map((c) => `${c.negate ? '-' : ''}${c.term.kind === 'text' ? c.term.tokens.join(' ') : c.term.kind}`).join('|'));
+    expect(words(`${'('.repeat(5000)}a OR b${')'.repeat(5000)} c`)).toEqual(['a|b', 'c']);
+    expect(words(`${'-('.repeat(3000)}a`)).toEqual(['-a']); // 32 groups negated, then "-" before a word
   });
 
   it('does refuse, with a reason, a query past the cap on terms, flat or expanded from groups', () => {

@@ -23,6 +23,9 @@ const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\
 
 type Piece = Clause | 'OR' | 'NOT' | '(' | ')';
 
+/** Groups inside groups: a "(" deeper than this is punctuation (reading them is recursive, and the stack is finite). */
+const MAX_GROUP_DEPTH = 32;
+
 /** The query `input` means. Throws QueryTooComplex (boolean.ts) past the cap on terms. */
 export function parseQuery(input: string): Query {
   // What no store can hold is not in any event either (ingest replaces it the same way): a NUL and a
@@ -97,13 +100,13 @@ class Reader {
       while (this.pos < this.s.length && /\s/u.test(this.s[this.pos]!)) this.pos++;
       if (this.pos >= this.s.length) return out;
       const c = this.s[this.pos];
-      if (c === '(' || (c === ')' && this.depth > 0)) {
+      if ((c === '(' && this.depth < MAX_GROUP_DEPTH) || (c === ')' && this.depth > 0)) {
         out.push(c);
         this.depth += c === '(' ? 1 : -1;
         this.pos++;
         continue;
       }
-      if (c === '-' && this.s[this.pos + 1] === '(') {
+      if (c === '-' && this.s[this.pos + 1] === '(' && this.depth < MAX_GROUP_DEPTH) {
         out.push('NOT');
         this.pos++;
         continue;

@@ -38,7 +38,7 @@ const CLASSES: HostileClass[] = [
         [['trace_id', 'x'.repeat(10_000)]], [['cursor', '']], [['limit', '1000']], [['level', 'warn,ERROR']], [['service', '']],
         // Queries past what a store takes in one query (OpenSearch: 1,024 clauses): refused, never a 500.
         [['q', Array.from({ length: 1300 }, (_, i) => `w${i % 1000}`).join(' OR ').slice(0, 4000)]], [['q', Array.from({ length: 800 }, (_, i) => `-w${i}`).join(' ').slice(0, 4000)]],
-        [['q', Array.from({ length: 8 }, (_, i) => `(-a${i} b${i})`).join(' OR ')]], [['q', `"${'w '.repeat(1999)}"`]],
+        [['q', Array.from({ length: 8 }, (_, i) => `(-a${i} b${i})`).join(' OR ')]], [['q', `"${'w '.repeat(1999)}"`]], [['q', `${'('.repeat(3999)}a`]], [['q', `${'-('.repeat(1999)}a`]],
       ]);
       return get(ctx, 'bad search parameters', route, params, [200, 400]);
     },
