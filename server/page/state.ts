@@ -66,8 +66,9 @@ export function isRelative(s: PageState): boolean {
 /** A value as the grammar reads it back unchanged: bare when it can be, quoted (with \" and \\) otherwise. */
 export function quoteValue(value: string): string {
   // Bare is read as-is only without spaces, quotes or backslashes, a trailing * (a prefix), a leading
-  // comparison (a range), or a leading ':' or '/' (after which `key:` reads as words: `http://x`).
-  const bare = value !== '' && !/[\s"\\]/u.test(value) && !value.endsWith('*') && !/^[<>:/]/.test(value);
+  // comparison (a range), a leading ':' or '/' (after which `key:` reads as words: `http://x`), a
+  // leading '(' (a group of values) or a ')' (which would close a group the query left open).
+  const bare = value !== '' && !/[\s"\\)]/u.test(value) && !value.endsWith('*') && !/^[<>:/(]/.test(value);
   return bare ? value : `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 

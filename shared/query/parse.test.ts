@@ -80,6 +80,22 @@ describe('when reading a query', () => {
     expect(words(`${'-('.repeat(3000)}a`)).toEqual(['-a']); // 32 groups negated, then "-" before a word
   });
 
+  it('does read key:(a OR b) as values of that key, negated, nested and quoted alike', () => {
+    expect(only('level:(ERROR)')).toEqual({ kind: 'level', levels: ['ERROR'] });
+    expect(parseQuery('level:(ERROR OR WARN)').all).toEqual([[{ negate: false, term: { kind: 'level', levels: ['ERROR'] } }, { negate: false, term: { kind: 'level', levels: ['WARN'] } }]]);
+    expect(clauses('-service:(api OR web)')).toEqual([
+      { negate: true, term: { kind: 'field', field: 'service', value: 'api', prefix: false } },
+      { negate: true, term: { kind: 'field', field: 'service', value: 'web', prefix: false } },
+    ]);
+    expect(clauses('user.name:("Ann Lee" OR bob*) http.status:(>=500)').map((c) => c.term)).toEqual([
+      { kind: 'field', field: 'user.name', value: 'Ann Lee', prefix: false },
+      { kind: 'field', field: 'user.name', value: 'bob', prefix: true },
+      { kind: 'range', field: 'http.status', op: '>=', value: 500 },
+    ]);
+    // A group inside is of the same key; a key:value inside keeps its own key.
+    expect(clauses('service:(api OR (web level:ERROR))').map((c) => c.term.kind)).toEqual(['field', 'field', 'field', 'level']);
+  });
+
   it('does refuse, with a reason, a query past the cap on terms, flat or expanded from groups', () => {
     const groups = (n: number) => Array.from({ length: n }, (_, i) => `(a${i} b${i})`).join(' OR ');
     expect(parseQuery(groups(5)).all).toHaveLength(32);

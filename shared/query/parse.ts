@@ -8,7 +8,7 @@ import { isKnownField, type Clause, type Query, type RangeOp, type Term } from '
 // bare words (all must appear), "quoted phrases", word* prefixes, -negation, key:value on the known
 // fields and any metadata path, key:>=N comparisons, key:"quoted value", key:* (the field is there),
 // OR between two terms (binding closer than the space's AND: `a OR b c` is `(a OR b) c`), and
-// (parentheses) grouping, -( ) and NOT ( ) too. Parsing never fails: what does not read as syntax is
+// (parentheses) grouping, -( ) and NOT ( ) too, and key:(a OR b) for values of one key. Parsing never fails: what does not read as syntax is
 // searched as words, a parenthesis never closed closes at the end, one never opened is punctuation.
 
 /** A field name: starts with a letter, _, @ or $; then also digits, dots, dashes and slashes. */
@@ -89,10 +89,14 @@ class Grouper {
 
 class Reader {
   private pos = 0;
-  /** Groups opened and not closed yet: only then does a ")" close one. */
-  private depth = 0;
+  /** The groups opened and not closed yet (only then does a ")" close one), each with the field it is of: `level:(ERROR OR WARN)`. */
+  private readonly groups: (string | undefined)[] = [];
 
   constructor(private readonly s: string) {}
+
+  private get depth(): number {
+    return this.groups.length;
+  }
 
   pieces(): Piece[] {
     const out: Piece[] = [];
@@ -100,23 +104,22 @@ class Reader {
       while (this.pos < this.s.length && /\s/u.test(this.s[this.pos]!)) this.pos++;
       if (this.pos >= this.s.length) return out;
       const c = this.s[this.pos];
-      if ((c === '(' && this.depth < MAX_GROUP_DEPTH) || (c === ')' && this.depth > 0)) {
-        out.push(c);
-        this.depth += c === '(' ? 1 : -1;
+      if (c === '(' && this.depth < MAX_GROUP_DEPTH) {
+        out.push('(');
+        this.groups.push(this.groups.at(-1)); // a group inside a field's group is of that field too
         this.pos++;
-        continue;
-      }
-      if (c === '-' && this.s[this.pos + 1] === '(' && this.depth < MAX_GROUP_DEPTH) {
+      } else if (c === ')' && this.depth > 0) {
+        out.push(')');
+        this.groups.pop();
+        this.pos++;
+      } else if (c === '-' && this.s[this.pos + 1] === '(' && this.depth < MAX_GROUP_DEPTH) {
         out.push('NOT');
         this.pos++;
-        continue;
-      }
-      const piece = this.piece();
-      if (piece) out.push(piece);
+      } else this.piece(out);
     }
   }
 
-  private piece(): Piece | undefined {
+  private piece(out: Piece[]): void {
     let negate = false;
     const next = this.s[this.pos + 1];
     if (this.s[this.pos] === '-' && next !== undefined && !/[\s-]/u.test(next)) {
@@ -124,24 +127,37 @@ class Reader {
       this.pos++;
     }
     const start = this.pos;
+    // Inside `key:( )`, each value is of that key.
+    const field = this.groups.at(-1);
     if (this.s[this.pos] === '"') {
       const phrase = this.quoted();
-      return clause(negate, textTerm(phrase, false));
+      return push(out, negate, (field !== undefined ? fieldTerm(field, phrase, true) : undefined) ?? textTerm(phrase, false));
     }
     KEY.lastIndex = this.pos;
     const key = KEY.exec(this.s);
     const after = key ? this.s[KEY.lastIndex] : undefined;
+    if (key && after === '(' && this.depth < MAX_GROUP_DEPTH) {
+      if (negate) out.push('NOT');
+      out.push('(');
+      this.groups.push(key[1]!);
+      this.pos = KEY.lastIndex + 1;
+      return;
+    }
     // "http://x", "std::map", "ERROR: boom" and "10:30" are words, not fields.
     if (key && after !== undefined && !/[\s:/]/u.test(after)) {
       this.pos = KEY.lastIndex;
       const term = this.s[this.pos] === '"' ? fieldTerm(key[1]!, this.quoted(), true) : fieldTerm(key[1]!, this.bare(), false);
-      return clause(negate, term ?? textTerm(this.s.slice(start, this.pos), false));
+      return push(out, negate, term ?? textTerm(this.s.slice(start, this.pos), false));
     }
     const word = this.bare();
-    if (!negate && (word === 'OR' || word === 'NOT')) return word;
-    if (!negate && word === 'AND') return undefined;
+    if (!negate && (word === 'OR' || word === 'NOT')) return void out.push(word);
+    if (!negate && word === 'AND') return;
+    if (field !== undefined) {
+      const term = fieldTerm(field, word, false);
+      if (term) return push(out, negate, term);
+    }
     const prefix = word.length > 1 && word.endsWith('*');
-    return clause(negate, textTerm(prefix ? word.slice(0, -1) : word, prefix));
+    push(out, negate, textTerm(prefix ? word.slice(0, -1) : word, prefix));
   }
 
   /**
@@ -176,8 +192,8 @@ class Reader {
   }
 }
 
-function clause(negate: boolean, term: Term | undefined): Clause | undefined {
-  return term ? { negate, term } : undefined;
+function push(out: Piece[], negate: boolean, term: Term | undefined): void {
+  if (term) out.push({ negate, term });
 }
 
 /** Words to find; undefined when there is nothing searchable in them (punctuation only). */
