@@ -61,7 +61,7 @@ export async function startServer(settings: Settings, log: Logger, o: ServerOpti
     ),
     search,
     // Live tail reads with a blocking command: a follower of its own, closed when the last reader goes.
-    tail: new TailHub(queue, log),
+    tail: new TailHub(queue, log, settings.LOGFLOW_MAX_TAILS_PER_PROJECT),
     log,
     maxBodyBytes: settings.LOGFLOW_MAX_BODY_BYTES,
     requestTimeoutMs: settings.LOGFLOW_REQUEST_TIMEOUT_MS,

@@ -156,6 +156,47 @@ describe.each([
     expect(tally().delivered).toBeGreaterThan(0);
     res.destroy();
   });
+
+  it('answers a project\'s eleventh live tail on one server 429, saying why, until one closes', async () => {
+    const open = (): Promise<http.IncomingMessage> =>
+      new Promise((resolve, reject) => {
+        const req = http.get(new URL('/tail', stack.url), { headers: { 'x-api-key': key } }, resolve);
+        req.on('error', reject);
+      });
+    const ready = async (res: http.IncomingMessage) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      await eventually(async () => (text.includes('event: ready') ? true : undefined), 10_000, 'ready');
+    };
+    const tails: http.IncomingMessage[] = [];
+    try {
+      for (let i = 0; i < 10; i++) {
+        const res = await open();
+        tails.push(res);
+        expect(res.statusCode).toBe(200);
+        await ready(res);
+      }
+      const refused = await open();
+      tails.push(refused);
+      expect(refused.statusCode).toBe(429);
+      expect(refused.headers['retry-after']).toBe('5');
+      const body = await new Promise<string>((resolve) => {
+        let text = '';
+        refused.on('data', (c: Buffer) => (text += c.toString()));
+        refused.on('end', () => resolve(text));
+      });
+      expect(JSON.parse(body)).toMatchObject({ message: expect.stringContaining('10 live tails open on this server') });
+      tails.shift()!.destroy();
+      await eventually(async () => {
+        const res = await open();
+        tails.push(res);
+        return res.statusCode === 200 ? true : undefined;
+      }, 10_000, 'a tail once another closed');
+    } finally {
+      for (const t of tails) t.destroy();
+    }
+  });
 });
 
 describe('when the command line is wrong', () => {

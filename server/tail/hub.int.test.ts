@@ -22,9 +22,9 @@ const event = (over: Partial<LogEvent> = {}): LogEvent => {
   return { event_id: `e${n}`, project_id: 1, timestamp: new Date().toISOString(), ingest_ts: new Date().toISOString(), service: 'api', level: 'INFO', message: `event ${n}`, ...over };
 };
 
-function setup() {
+function setup(maxPerProject?: number) {
   const stream = new EventStream(redis, uniqueName('tail'));
-  const hub = new TailHub(stream, log);
+  const hub = new TailHub(stream, log, maxPerProject);
   cleanups.push(() => hub.close(), () => stream.destroy());
   return { stream, hub };
 }
@@ -90,5 +90,21 @@ describe('when following the stream live', () => {
     await eventually(async () => (late.missed.length ? true : undefined), 5000, 'the missed notice');
     expect(late.missed[0]).toMatchObject({ count: null, reason: expect.stringContaining('trimmed') });
     await eventually(async () => (late.got.length === 1 ? true : undefined), 5000, 'what is still in the stream');
+  });
+
+  it('does refuse one more reader than a project may have (429), and take it once another closes', async () => {
+    const { stream, hub } = setup(2);
+    const [a, b, c] = [collector(''), collector(''), collector('')];
+    const { stop: stopA } = await hub.subscribe(a.sub);
+    await hub.subscribe(b.sub);
+    await expect(hub.subscribe(c.sub)).rejects.toMatchObject({ code: 'RATE_LIMITED', transient: true, message: expect.stringMatching(/2 live tails open.*LOGFLOW_MAX_TAILS_PER_PROJECT/) });
+    // Another project is not held back by this one's readers.
+    await hub.subscribe(collector('', { projectId: 2 }).sub);
+    stopA();
+    await hub.subscribe(c.sub);
+    const e = event();
+    await stream.append([e]);
+    await eventually(async () => (c.got.length === 1 ? true : undefined), 5000, 'the new reader to follow');
+    expect(c.ids()).toEqual([e.event_id]);
   });
 });

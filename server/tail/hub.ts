@@ -46,12 +46,26 @@ export class TailHub {
   constructor(
     private readonly queue: Pick<EventQueue, 'follower'>,
     private readonly log: Logger,
+    /** Readers one project may have at once: each one matches every event of its project (Loki's max_concurrent_tail_requests). */
+    private readonly maxPerProject = Infinity,
   ) {}
 
-  /** Starts following for `sub`: from the stream entry `from` on (or `sub.after`); stop() ends it. */
+  /**
+   * Starts following for `sub`: from the stream entry `from` on (or `sub.after`); stop() ends it.
+   * Throws RATE_LIMITED (429) when its project has maxPerProject readers already.
+   */
   async subscribe(sub: TailSubscriber): Promise<{ from: string; stop: () => void }> {
     if (this.closed) throw new Error('the tail hub is closed');
     if (!this.running) await (this.starting ??= this.start().finally(() => (this.starting = undefined)));
+    // Counted after the await: from here to the add nothing yields, so two readers cannot both pass.
+    let open = 0;
+    for (const r of this.readers) if (r.sub.projectId === sub.projectId) open++;
+    if (open >= this.maxPerProject) {
+      throw new LogFlowError('RATE_LIMITED', `this project has ${open} live tails open on this server, the most it may (LOGFLOW_MAX_TAILS_PER_PROJECT): close one, or search instead`, {
+        transient: true,
+        retryAfterSeconds: 5,
+      });
+    }
     const reader: Reader = { sub, lastId: this.position };
     this.readers.add(reader);
     if (sub.after && this.follower!.compare(sub.after, this.position) < 0) {
