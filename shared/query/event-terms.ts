@@ -20,7 +20,7 @@ export interface DocumentTerms {
   /**
    * The words of each text value, in order: message, then service, host, env, trace_id, request_id,
    * span_id, then every metadata string (shortest first when they could pass the budget, see
-   * budgetOrder). null stands for an occurrence of a word past its MAX_POSITIONS_PER_WORD-th: it holds
+   * wordsOf). null stands for an occurrence of a word past its MAX_POSITIONS_PER_WORD-th: it holds
    * a place so that the words after it keep their positions.
    */
   values: (string | null)[][];
@@ -72,28 +72,16 @@ function termsOf(event: LogEvent, sink: WordSink): DocumentTerms {
   return { values: wordsOf(texts, sink), fields: fields.fields.list, fieldNames: fields.names.list, numbers: fields.numbers.list };
 }
 
-/**
- * Texts shorter than this in all can never reach a budget (a word takes at least two characters with
- * its separator, and counts at most three times its length with its pair), so their order stays.
- */
-const WITHIN_BUDGET_CHARS = Math.min(2 * MAX_POSITIONS, MAX_WORD_CHARS / 3) - 64;
-
-/**
- * When an event's text could pass the budget, its values are read shortest first: the budget then cuts
- * the longest value, never a short one behind it (one 200 KB attribute must not hide the request id
- * beside it). Values are words apart, so their order changes no phrase.
- */
-function budgetOrder(texts: string[]): string[] {
-  let total = 0;
-  for (const t of texts) total += t.length;
-  return total < WITHIN_BUDGET_CHARS ? texts : [...texts].sort((a, b) => a.length - b.length);
-}
-
-/** Whether `texts` hold at most MAX_POSITIONS_PER_WORD words, known from their lengths alone (most events). So few words never reach a budget. */
-function fewWords(texts: string[]): boolean {
-  let bound = 0;
-  for (const t of texts) bound += mostWords(t);
-  return bound <= MAX_POSITIONS_PER_WORD;
+/** Upper bounds, from lengths alone, of the positions (words and the gaps between values) and the budget characters `texts` can take. */
+function bounds(texts: string[]): { positions: number; chars: number } {
+  let positions = 0;
+  let chars = 0;
+  for (const t of texts) {
+    positions += mostWords(t) + 1;
+    chars += t.length;
+  }
+  // A word counts its length twice and the word before it once (with its pair), and one for the space.
+  return { positions, chars: 3 * chars + positions };
 }
 
 /** What wordsOf keeps of each word it takes. */
@@ -128,10 +116,14 @@ class CountsKept implements WordSink {
 }
 
 function wordsOf(all: string[], sink: WordSink): (string | null)[][] {
-  const texts = budgetOrder(all);
-  if (sink instanceof CountsKept && fewWords(texts)) {
-    // Too few words for any to pass its MAX_POSITIONS_PER_WORD-th, or for a budget to end: each
-    // value is its words as they are.
+  const most = bounds(all);
+  // When the text could pass the budget, its values are read shortest first: the budget then cuts the
+  // longest value, never a short one behind it (one 200 KB attribute must not hide the request id
+  // beside it). Values are words apart, so their order changes no phrase.
+  const texts = most.positions > MAX_POSITIONS || most.chars > MAX_WORD_CHARS ? [...all].sort((x, y) => x.length - y.length) : all;
+  if (sink instanceof CountsKept && most.positions <= MAX_POSITIONS_PER_WORD) {
+    // Too few words for any to pass its MAX_POSITIONS_PER_WORD-th (most events), or for a budget to
+    // end: each value is its words as they are.
     const values: string[][] = [];
     for (const text of texts) {
       const tokens = tokenize(text);

@@ -62,6 +62,12 @@ describe('when finding what an event is searched by', () => {
     expect(t.positions.get('x')).toHaveLength(256);
     expect(t.positions.has('long')).toBe(false);
   });
+
+  it('does read shortest first however few characters the long value has (Han: a word each)', () => {
+    const t = eventTerms({ ...event, message: '失'.repeat(MAX_POSITIONS + 100), metadata: { request: 'req-42' } });
+    expect(t.positions.get('42')).toBeDefined();
+    expect(documentTerms({ ...event, message: '失'.repeat(MAX_POSITIONS + 100), metadata: { request: 'req-42' } }).values.slice(0, 3)).toEqual([['api'], ['req', '42'], expect.any(Array)]);
+  });
 });
 
 describe('when an OpenSearch document takes the terms without positions', () => {
