@@ -5,8 +5,9 @@ import { LogFlowError } from '../shared/errors.ts';
 const TRANSIENT_NET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
 const TRANSIENT_PG_CLASSES = ['08', '53', '57', '40']; // connection, resources, operator intervention, rollback
 
-export function openPool(databaseUrl: string, max = 5): pg.Pool {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max, connectionTimeoutMillis: 5000 });
+/** `statementTimeoutMs`: PostgreSQL stops any statement of the pool that runs longer (the server's pool, whose statements are searches and key lookups). */
+export function openPool(databaseUrl: string, max = 5, o: { statementTimeoutMs?: number } = {}): pg.Pool {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max, connectionTimeoutMillis: 5000, ...(o.statementTimeoutMs ? { statement_timeout: o.statementTimeoutMs } : {}) });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   return pool;

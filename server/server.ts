@@ -29,7 +29,8 @@ export interface ServerOptions {
 /** The ingest and query server with its connections; close() ends them all, once. */
 export async function startServer(settings: Settings, log: Logger, o: ServerOptions = {}): Promise<RunningServer> {
   const metrics = o.metrics ?? new Metrics();
-  const pool = openPool(settings.DATABASE_URL, 10);
+  // Its statements are searches and key lookups: none may hold PostgreSQL past the search timeout.
+  const pool = openPool(settings.DATABASE_URL, 10, { statementTimeoutMs: settings.LOGFLOW_SEARCH_TIMEOUT_MS });
   const queue = await openQueue(settings, 'fail-fast');
   addQueueMetrics(metrics, queue);
   const backend = settings.OPENSEARCH_URL ? 'opensearch' : 'postgres';

@@ -100,6 +100,7 @@ const SETTINGS = {
     'prefix of Redis keys and OpenSearch index names, so several installations (or tests) can share one Redis and one OpenSearch',
   ),
   LOGFLOW_MAX_BODY_BYTES: required(int(1024, 1 << 30), 5 * 1024 * 1024, 'largest POST /logs body accepted, after gzip is undone'),
+  LOGFLOW_SEARCH_TIMEOUT_MS: required(int(100, 3_600_000), 30_000, 'longest a search (GET /search, its histogram and fields) may run in its store before the store stops it and the server answers 504: one costly query must not hold the store for everyone'),
   LOGFLOW_REQUEST_TIMEOUT_MS: required(int(1000, 3_600_000), 30_000, 'longest a request may take to arrive, headers and body, before the server answers 408 and closes the connection (slow or stalled clients)'),
   LOGFLOW_MAX_BACKLOG: required(int(1, 1e9), 1_000_000, 'events kept in the stream (not yet acknowledged by every sink) above which ingest answers 429'),
   LOGFLOW_MAX_TAILS_PER_PROJECT: required(int(1, 10_000), 10, 'live tails (GET /tail: logflow search --follow, the page in Live) one project may have open on one server at once; one more is answered 429 until another closes'),

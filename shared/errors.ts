@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'STORE_UNAVAILABLE'
   | 'STORE_REJECTED'
+  | 'SEARCH_TIMEOUT'
   | 'SERVER_ERROR'
   | 'NETWORK'
   | 'ABORTED';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorOfAnswer, ingestReply, RefusedEventsError, refusedInReply } from './http.ts';
+import { errorOfAnswer, ingestReply, RefusedEventsError, refusedInReply, statusOf } from './http.ts';
 
 describe('when the server answers a POST /logs it has read', () => {
   it('does answer exactly 200 when every event is stored', () => {
@@ -23,5 +23,12 @@ describe('when the server answers a POST /logs it has read', () => {
   it('does read an older server\'s 202 with a list of refusals as the same error', () => {
     expect(refusedInReply({ accepted: 4, rejected: [] })).toBeUndefined();
     expect(refusedInReply({ accepted: 4, rejected: [{ index: 2, reason: 'r' }] })).toMatchObject({ accepted: 4, rejected: [{ index: 2, reason: 'r' }] });
+  });
+});
+
+describe('when a search ran past the search timeout', () => {
+  it('does answer 504, which a client reads back as a server error', () => {
+    expect(statusOf('SEARCH_TIMEOUT')).toBe(504);
+    expect(errorOfAnswer(504, { message: 'stopped' }, '', undefined)).toMatchObject({ code: 'SERVER_ERROR', message: 'server answered 504: stopped' });
   });
 });

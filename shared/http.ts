@@ -18,6 +18,8 @@ const STATUS_OF_CODE: Partial<Record<ErrorCode, number>> = {
   RATE_LIMITED: 429,
   QUEUE_UNAVAILABLE: 503,
   STORE_UNAVAILABLE: 503,
+  // The store ran the search past LOGFLOW_SEARCH_TIMEOUT_MS and stopped it: sending it again would too.
+  SEARCH_TIMEOUT: 504,
 };
 
 /** What a client reads back from a status it got: the inverse of statusOf for the statuses it acts on. */

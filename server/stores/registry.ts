@@ -35,10 +35,10 @@ export async function createSearchBackend(settings: Settings, pool: pg.Pool): Pr
   const policies = new PolicyCache(pool, settings.LOGFLOW_RETENTION_DAYS);
   if (settings.OPENSEARCH_URL) {
     const { createOpenSearchSearch } = await import('./opensearch/search.ts');
-    return withRetention(createOpenSearchSearch({ url: settings.OPENSEARCH_URL, namespace: settings.LOGFLOW_NAMESPACE }), policies);
+    return withRetention(createOpenSearchSearch({ url: settings.OPENSEARCH_URL, namespace: settings.LOGFLOW_NAMESPACE, searchTimeoutMs: settings.LOGFLOW_SEARCH_TIMEOUT_MS }), policies);
   }
   const { createPostgresSearch } = await import('./postgres/search.ts');
-  return withRetention(createPostgresSearch({ pool }), policies);
+  return withRetention(createPostgresSearch({ pool, timeoutMs: settings.LOGFLOW_SEARCH_TIMEOUT_MS }), policies);
 }
 
 /** What removes a store's data past retention, for the stores a worker writes to (or `logflow retention`). */

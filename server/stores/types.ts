@@ -1,3 +1,4 @@
+import { LogFlowError } from '../../shared/errors.ts';
 import type { LogEvent } from '../../shared/event.ts';
 import type { FieldsQuery, FieldsResult, HistogramQuery, QueryScope, SearchPage, SearchQuery } from '../../shared/query/search.ts';
 import type { SinkName } from '../../shared/config.ts';
@@ -32,8 +33,17 @@ export interface Sink {
   close(): Promise<void>;
 }
 
+/** The error of a search a store stopped at LOGFLOW_SEARCH_TIMEOUT_MS (504): the same search would be stopped again. */
+export function searchTimeout(store: string, timeoutMs: number): LogFlowError {
+  return new LogFlowError(
+    'SEARCH_TIMEOUT',
+    `the search ran in ${store} for longer than ${timeoutMs / 1000} s (LOGFLOW_SEARCH_TIMEOUT_MS) and was stopped: search a shorter time range, or with fewer prefixes and exclusions`,
+  );
+}
+
 /**
- * A store that answers queries, every answer over the same query tree. The query routes know only
+ * A store that answers queries, every answer over the same query tree. Each throws searchTimeout()
+ * when the store stopped it at the search timeout. The query routes know only
  * this interface; each store translates the tree in its own query.ts.
  */
 export interface SearchBackend {

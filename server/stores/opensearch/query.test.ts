@@ -4,6 +4,7 @@ import type { SearchQuery } from '../../../shared/query/search.ts';
 import { numberTerm } from '../../../shared/query/terms.ts';
 import { MATCH_ALL } from '../../../shared/query/tree.ts';
 import { fromHit, toSearchBody, toSearchPage, type RawHit } from './query.ts';
+import { checkComplete } from './search.ts';
 
 const filtersOf = (body: ReturnType<typeof toSearchBody>) => body.query.bool.filter;
 
@@ -113,5 +114,12 @@ describe('when reading hits back', () => {
   it('does fall back to the source when a hit carries no sort values', () => {
     const page = toSearchPage([{ _source: source('b') }, { _source: source('a') }], 1);
     expect(page.nextCursor).toEqual({ timestampMs: Date.parse('2026-11-01T10:00:00.000Z'), eventId: 'b' });
+  });
+});
+
+describe('when OpenSearch cuts a search short at its timeout', () => {
+  it('does show no partial answer: it is the search timeout, saying so', () => {
+    expect(() => checkComplete({ timed_out: true, hits: { hits: [] } }, 30_000)).toThrow(/ran in OpenSearch for longer than 30 s \(LOGFLOW_SEARCH_TIMEOUT_MS\)/);
+    expect(checkComplete({ timed_out: false, hits: { hits: [] } }, 30_000)).toEqual({ timed_out: false, hits: { hits: [] } });
   });
 });

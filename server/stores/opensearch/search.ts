@@ -1,5 +1,6 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { Cursor } from '../../../shared/query/search.ts';
+import { searchTimeout } from '../types.ts';
 import { summarizeFields } from '../fields.ts';
 import type { SearchBackend } from '../types.ts';
 import { boundsBody, histogramBody, histogramRows, namesBody, namesRows, sampleEdgeBody, sampleFilters, valuesBody, valuesRows } from './aggregate.ts';
@@ -10,17 +11,31 @@ import { searchNamespace } from './ready.ts';
 interface Answer {
   hits?: { hits?: RawHit[]; total?: { value?: number } };
   aggregations?: Record<string, unknown>;
+  timed_out?: boolean;
+}
+
+export interface OpenSearchSearchOptions extends OpenSearchOptions {
+  /** How long OpenSearch may run one search; past it the answer is SEARCH_TIMEOUT (default 30 s). */
+  searchTimeoutMs?: number;
+}
+
+/** An answer OpenSearch cut short at the search's timeout: partial hits or counts would be wrong ones, so none are shown. */
+export function checkComplete(answer: Answer, timeoutMs: number): Answer {
+  if (answer.timed_out) throw searchTimeout('OpenSearch', timeoutMs);
+  return answer;
 }
 
 /** Answers queries over every index of a namespace, newest first. */
-export function createOpenSearchSearch(opts: OpenSearchOptions): SearchBackend {
-  const client: Client = createClient(opts);
+export function createOpenSearchSearch(opts: OpenSearchSearchOptions): SearchBackend {
+  const timeoutMs = opts.searchTimeoutMs ?? 30_000;
+  // The client waits a little longer than OpenSearch is asked to run, so OpenSearch's own timeout answers.
+  const client: Client = createClient({ ...opts, requestTimeoutMs: timeoutMs + 10_000 });
   let closing: Promise<void> | undefined;
   // Before the first event there is no index yet, and while one starts it cannot answer: both are
   // an empty answer, not an error (ready.ts).
   const run = async (body: Record<string, unknown>, action: string): Promise<Answer> => {
     try {
-      return await searchNamespace(client, opts.namespace, { body }, {}, (answer) => answer as Answer);
+      return checkComplete(await searchNamespace(client, opts.namespace, { body: { ...body, timeout: `${timeoutMs}ms` } }, {}, (answer) => answer as Answer), timeoutMs);
     } catch (err) {
       throw toStoreError(err, action);
     }

@@ -195,6 +195,26 @@ describe('when searching', () => {
   });
 });
 
+describe('when a search runs past the search timeout', () => {
+  it('does stop it and say so (SEARCH_TIMEOUT, a 504), and answer the next one once PostgreSQL can', async () => {
+    const timed = openPool(db.url, 2, { statementTimeoutMs: 300 });
+    const locker = await pool.connect();
+    try {
+      // A search that cannot finish in time, whatever the machine: it waits on a lock the test holds.
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE logs IN ACCESS EXCLUSIVE MODE');
+      const stopped = createPostgresSearch({ pool: timed, timeoutMs: 300 }).search({ projectId: projectA, limit: 10, query: MATCH_ALL });
+      await expect(stopped).rejects.toMatchObject({ code: 'SEARCH_TIMEOUT', transient: false, message: expect.stringMatching(/longer than 0.3 s \(LOGFLOW_SEARCH_TIMEOUT_MS\) and was stopped/) });
+      await locker.query('ROLLBACK');
+      await expect(createPostgresSearch({ pool: timed, timeoutMs: 300 }).search({ projectId: projectA, limit: 10, query: MATCH_ALL })).resolves.toMatchObject({ hits: expect.any(Array) });
+    } finally {
+      await locker.query('ROLLBACK').catch(() => {});
+      locker.release();
+      await timed.end();
+    }
+  });
+});
+
 describe('when paging', () => {
   it('does return all 25 events exactly once, newest first, across equal timestamps', async () => {
     // Five distinct times, five events each: pages of 10 must split ties and still lose nothing.

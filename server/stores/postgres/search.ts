@@ -2,14 +2,21 @@ import type pg from 'pg';
 import type { FieldsResult, SearchPage } from '../../../shared/query/search.ts';
 import { splitFieldTerm } from '../../../shared/query/terms.ts';
 import { pgError } from '../../db.ts';
-import type { SearchBackend } from '../types.ts';
+import { searchTimeout, type SearchBackend } from '../types.ts';
 import { summarizeFields, type FieldRow } from '../fields.ts';
 import { boundsSql, fieldsSql, histogramSql } from './aggregate.ts';
 import { fromRow, toSql, type LogRow } from './query.ts';
 
 export interface PostgresSearchOptions {
-  /** Owned by the caller, who also ends it: close() leaves it open. */
+  /** Owned by the caller, who also ends it: close() leaves it open. Its statement_timeout is the search timeout (openPool). */
   pool: pg.Pool;
+  /** That timeout, for the message when PostgreSQL stops a search at it. */
+  timeoutMs?: number;
+}
+
+/** PostgreSQL stopped the statement at statement_timeout (57014 is also an operator's cancel, which says so otherwise). */
+function stoppedAtTimeout(err: unknown): boolean {
+  return (err as { code?: unknown })?.code === '57014' && /statement timeout/.test((err as Error).message);
 }
 
 /** Metadata names and values come back as field terms (escaped path=value): split them here. */
@@ -22,11 +29,12 @@ function fieldRow(r: { kind: FieldRow['kind']; source: FieldRow['source']; name:
   return row;
 }
 
-export function createPostgresSearch({ pool }: PostgresSearchOptions): SearchBackend {
+export function createPostgresSearch({ pool, timeoutMs = 30_000 }: PostgresSearchOptions): SearchBackend {
   const run = async <R extends pg.QueryResultRow>(statement: { text: string; values: unknown[] }, doing: string): Promise<R[]> => {
     try {
       return (await pool.query<R>(statement.text, statement.values)).rows;
     } catch (err) {
+      if (stoppedAtTimeout(err)) throw searchTimeout('PostgreSQL', timeoutMs);
       throw pgError(err, doing);
     }
   };
