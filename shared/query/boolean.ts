@@ -27,7 +27,7 @@ export function toGroups(e: Expr, negated = false): Clause[][] {
 }
 
 /** `groups`, when they hold at most MAX_QUERY_TERMS terms. */
-export function bounded(groups: Clause[][]): Clause[][] {
+function bounded(groups: Clause[][]): Clause[][] {
   let terms = 0;
   for (const g of groups) for (const c of g) terms += weightOf(c.term);
   if (terms > MAX_QUERY_TERMS) {

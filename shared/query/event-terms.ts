@@ -86,11 +86,14 @@ function bounds(texts: string[]): { positions: number; chars: number } {
 
 /** What wordsOf keeps of each word it takes. */
 interface WordSink {
+  /** Whether it keeps where each word is (then every word goes through take, even in a short event). */
+  readonly keepsPositions: boolean;
   /** Takes the word at `position` (after `previous`, null at a value's start); false when the word is past its MAX_POSITIONS_PER_WORD-th. */
   take(token: string, position: number, previous: string | null): boolean;
 }
 
 class PositionsKept implements WordSink {
+  readonly keepsPositions = true;
   readonly positions = new Map<string, number[]>();
   readonly pairs = new Set<string>();
 
@@ -105,6 +108,7 @@ class PositionsKept implements WordSink {
 }
 
 class CountsKept implements WordSink {
+  readonly keepsPositions = false;
   private readonly counts = new Map<string, number>();
 
   take(token: string): boolean {
@@ -121,7 +125,7 @@ function wordsOf(all: string[], sink: WordSink): (string | null)[][] {
   // longest value, never a short one behind it (one 200 KB attribute must not hide the request id
   // beside it). Values are words apart, so their order changes no phrase.
   const texts = most.positions > MAX_POSITIONS || most.chars > MAX_WORD_CHARS ? [...all].sort((x, y) => x.length - y.length) : all;
-  if (sink instanceof CountsKept && most.positions <= MAX_POSITIONS_PER_WORD) {
+  if (!sink.keepsPositions && most.positions <= MAX_POSITIONS_PER_WORD) {
     // Too few words for any to pass its MAX_POSITIONS_PER_WORD-th (most events), or for a budget to
     // end: each value is its words as they are.
     const values: string[][] = [];

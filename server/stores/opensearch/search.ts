@@ -1,8 +1,7 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { Cursor } from '../../../shared/query/search.ts';
-import { searchTimeout } from '../types.ts';
 import { summarizeFields } from '../fields.ts';
-import type { SearchBackend } from '../types.ts';
+import { searchTimeout, type SearchBackend } from '../types.ts';
 import { boundsBody, histogramBody, histogramRows, namesBody, namesRows, sampleEdgeBody, sampleFilters, valuesBody, valuesRows } from './aggregate.ts';
 import { createClient, toStoreError, type OpenSearchOptions } from './client.ts';
 import { toSearchBody, toSearchPage, type RawHit } from './query.ts';
